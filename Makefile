@@ -1,0 +1,58 @@
+# Two commands: `make run` and `make test` (see README.md). Each installs what is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+DSFR := app/static/dsfr/dsfr.min.css
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test install assets db demo worker lint bench clean
+
+run: install assets db demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install assets $(CHROMIUM)
+	$(BIN)/ruff check app tests bench
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The DSFR is reserved to State services: installing it needs its licence accepted, with
+# DSFR_ACCEPT_LICENSE=1 or a .dsfr.yml (see README). Without it the app runs on a plain stylesheet.
+assets: $(DSFR)
+
+$(DSFR): package.json
+	@if [ "$$DSFR_ACCEPT_LICENSE" = "1" ] || [ -f .dsfr.yml ]; then \
+	  npm install --no-audit --no-fund --silent && \
+	  rm -rf app/static/dsfr && mkdir -p app/static/dsfr && \
+	  cp -r node_modules/@gouvfr/dsfr/dist/. app/static/dsfr/ ; \
+	else \
+	  echo "DSFR non installé : licence non acceptée (DSFR_ACCEPT_LICENSE=1 ou .dsfr.yml, voir README)." ; \
+	  echo "L'application utilisera une feuille de style simple." ; \
+	fi
+
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "Installez Chromium (paquet Debian chromium)"; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+
+db: install
+	$(FLASK) db upgrade
+
+demo: db
+	$(FLASK) demo-charger
+
+lint: install
+	$(BIN)/ruff check app tests bench
+
+bench: install
+	$(BIN)/python bench/engine.py
+
+clean:
+	rm -rf $(VENV) node_modules app/static/dsfr

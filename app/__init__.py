@@ -1,0 +1,45 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from . import config
+from .extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app; refuse to start if a process file names a form or handler we lack."""
+    app = Flask(__name__)
+    app.config.update(config.load())
+    app.config.update(overrides or {})
+    app.config["WTF_I18N_ENABLED"] = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from . import forms, tasks
+    from .workflow.store import DemandeStore, ProcessCatalog
+
+    catalog = ProcessCatalog(app.config["BPMN_DIR"], app.config["DMN_DIR"], set(forms.FORM_KEYS), tasks.HANDLERS)
+    app.extensions["demandes"] = DemandeStore(catalog, lambda: db.session)
+
+    from .views import auth, demarche, errors, pages
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(demarche.bp)
+    errors.register(app)
+
+    from . import cli, filters
+
+    cli.register(app)
+    filters.register(app)
+    return app

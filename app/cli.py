@@ -1,0 +1,49 @@
+"""`flask` commands: the register, the demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from argon2 import PasswordHasher
+from flask import Flask
+from sqlalchemy import select
+
+from . import clock
+from .extensions import db
+from .models import Compte, Personne
+from .register import RegisterError, demo_people, import_csv, import_rows
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("registre-importer")
+    @click.argument("fichier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    def registre_importer(fichier: Path) -> None:
+        """Importe le registre des étrangers depuis un fichier CSV (F-40)."""
+        try:
+            count = import_csv(db.session, fichier)
+        except RegisterError as err:
+            db.session.rollback()
+            raise click.ClickException(str(err)) from err
+        db.session.commit()
+        click.echo(f"{count} personne(s) importée(s) depuis {fichier}.")
+
+    @app.cli.command("demo-charger")
+    def demo_charger() -> None:
+        """Charge les personnes de démonstration (dates calculées à partir d'aujourd'hui) et leurs comptes."""
+        people = demo_people(clock.today())
+        import_rows(db.session, [row for row, _ in people])
+        hasher = PasswordHasher()
+        click.echo("Comptes de démonstration (identifiant = n° étranger) :")
+        for _, demo in people:
+            personne = db.session.scalar(select(Personne).filter_by(numero_etranger=demo.numero_etranger))
+            compte = db.session.scalar(select(Compte).filter_by(personne_id=personne.id))
+            if compte is None:
+                compte = Compte(personne_id=personne.id, email=f"{demo.numero_etranger}@demo.example.org")
+                db.session.add(compte)
+            compte.mot_de_passe = hasher.hash(demo.mot_de_passe)
+            click.echo(
+                f"  {demo.numero_etranger}  mot de passe {demo.mot_de_passe:<16} {demo.prenoms} {demo.nom} — "
+                f"{demo.cas} ; date de prise en charge par l'ASE à saisir : {demo.date_placement:%d/%m/%Y}"
+            )
+        db.session.commit()

@@ -1,0 +1,50 @@
+"""Settings, all from environment variables (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "oui", "yes"}
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment; otherwise one generated per machine, never in the repo."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load() -> dict[str, object]:
+    instance = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
+    return {
+        "SECRET_KEY": _secret_key(instance),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'titre_sejour.db'}"),
+        "BPMN_DIR": Path(os.environ.get("BPMN_DIR", ROOT / "bpmn")),
+        "DMN_DIR": Path(os.environ.get("DMN_DIR", ROOT / "dmn")),
+        "INSTANCE_OFFICIELLE": _flag("INSTANCE_OFFICIELLE"),
+        "URL_PHOTOGRAPHES": os.environ.get(
+            "URL_PHOTOGRAPHES",
+            "https://permisdeconduire.ants.gouv.fr/services-associes/ou-faire-ma-photo-et-ma-signature-numerisee",
+        ),
+        "URL_TRADUCTEURS": os.environ.get(
+            "URL_TRADUCTEURS", "https://www.service-public.fr/particuliers/vosdroits/F12956"
+        ),
+        "AUJOURDHUI": os.environ.get("AUJOURDHUI") or None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+    }

@@ -1,0 +1,67 @@
+"""Étape 1 — Informations personnelles (F-07): address, phone, emancipation box."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, StringField, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
+
+from .fields import normalise_phone, required
+
+TEXT = {"adresse": "Adresse", "ville": "Ville", "telephone": "Téléphone"}
+
+
+class Form(FlaskForm):
+    emancipe = BooleanField("Je suis un mineur (+16 ans) émancipé")
+    adresse = StringField("Adresse", validators=[DataRequired(required("Adresse")), Length(max=200)])
+    outre_mer = BooleanField(
+        "Vous résidez outre-mer et vous ne trouvez pas votre adresse dans les suggestions d'adresse qui vous "
+        "sont proposées."
+    )
+    numero_voie = StringField("Numéro de voie", validators=[Optional(), Length(max=10)])
+    voie = StringField("Voie", validators=[Optional(), Length(max=120)])
+    complement = StringField("Complément d'adresse", validators=[Optional(), Length(max=120)])
+    code_postal = StringField("Code postal", validators=[DataRequired(required("Code postal"))])
+    ville = StringField("Ville", validators=[DataRequired(required("Ville")), Length(max=80)])
+    pays = StringField("Pays", default="FRANCE", validators=[Optional(), Length(max=60)])
+    code_insee = StringField("Code INSEE", validators=[Optional()])
+    telephone = StringField("Téléphone", validators=[DataRequired(required("Téléphone"))])
+
+    def validate_code_postal(self, field: Any) -> None:
+        if not re.fullmatch(r"\d{5}", (field.data or "").strip()):
+            raise ValidationError("Le « Code postal » doit comporter 5 chiffres (par exemple 59800).")
+
+    def validate_code_insee(self, field: Any) -> None:
+        if field.data and not re.fullmatch(r"(\d{5}|2[AB]\d{3})", field.data.strip().upper()):
+            raise ValidationError("Le « Code INSEE » doit comporter 5 caractères (par exemple 59350).")
+
+    def validate_telephone(self, field: Any) -> None:
+        if normalise_phone(field.data) is None:
+            raise ValidationError(
+                "Le « Téléphone » doit être un numéro français de 10 chiffres, par exemple 06 12 34 56 78."
+            )
+
+
+def build(data: dict[str, Any], formdata: Any = None) -> Form:
+    names = ("emancipe", "adresse", "outre_mer", "numero_voie", "voie", "complement", "code_postal", "ville",
+             "pays", "code_insee", "telephone")
+    return Form(formdata=formdata, data={k: data[k] for k in names if k in data} or None)
+
+
+def values(form: Form) -> dict[str, Any]:
+    return {
+        "emancipe": bool(form.emancipe.data),
+        "adresse": form.adresse.data.strip(),
+        "outre_mer": bool(form.outre_mer.data),
+        "numero_voie": (form.numero_voie.data or "").strip(),
+        "voie": (form.voie.data or "").strip(),
+        "complement": (form.complement.data or "").strip(),
+        "code_postal": form.code_postal.data.strip(),
+        "ville": form.ville.data.strip(),
+        "pays": (form.pays.data or "FRANCE").strip().upper(),
+        "code_insee": (form.code_insee.data or "").strip().upper(),
+        "telephone": normalise_phone(form.telephone.data),
+    }

@@ -1,0 +1,106 @@
+"""Étape 2 — Motif de séjour (F-08): ASE, family situation, attestations of the applicant's case (F-21)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+
+from .fields import PastDate, required
+
+SITUATIONS = ["Célibataire", "Concubin(e)", "Divorcé(e)", "Marié(e)", "Pacsé(e)"]
+EN_UNION = {"Marié(e)", "Pacsé(e)"}
+
+L_ASE = "Date de prise en charge par l'ASE"
+L_ENTREE = "Date d'entrée en France"
+L_SITUATION = "Quelle est votre situation familiale actuelle ?"
+L_UNION = "Date de début de l'union"
+L_PAYS_UNION = "Pays de l'union"
+L_ENFANTS = "Avez-vous des enfants à votre charge ?"
+
+
+class FrenchDateField(DateField):
+    """A date field whose parse error names the field, in French."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as err:
+            raise ValueError(f"La « {self.label.text} » n'est pas une date valide (JJ/MM/AAAA).") from err
+
+
+def _date(label: str, *validators: Any) -> DateField:
+    return FrenchDateField(
+        label,
+        format="%Y-%m-%d",
+        validators=list(validators) + [PastDate(label)],
+        render_kw={"autocomplete": "off"},
+    )
+
+
+class RequiredIfUnion:
+    """Required when the applicant is Marié(e) or Pacsé(e); otherwise ignored."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __call__(self, form: Any, field: Any) -> None:
+        empty = not field.raw_data or not str(field.raw_data[0]).strip()
+        if form.situation_familiale.data not in EN_UNION or empty:
+            field.errors[:] = []
+            raise StopValidation(self.message if form.situation_familiale.data in EN_UNION else None)
+
+
+class BaseForm(FlaskForm):
+    date_prise_en_charge_ase = _date(L_ASE, InputRequired(required(L_ASE)))
+    date_entree_france = _date(L_ENTREE, InputRequired(required(L_ENTREE)))
+    situation_familiale = SelectField(
+        L_SITUATION,
+        choices=[("", "Sélectionnez une option")] + [(s, s) for s in SITUATIONS],
+        validators=[DataRequired(required(L_SITUATION))],
+    )
+    date_debut_union = _date(L_UNION, RequiredIfUnion(required(L_UNION)))
+    pays_union = StringField(L_PAYS_UNION, validators=[RequiredIfUnion(required(L_PAYS_UNION)), Length(max=80)])
+    enfants_a_charge = RadioField(
+        L_ENFANTS, choices=[("oui", "Oui"), ("non", "Non")], validators=[InputRequired(required(L_ENFANTS))]
+    )
+
+    attestation_codes: list[str] = []
+
+    def attestation_fields(self) -> list[Any]:
+        return [self[f"attestation_{code}"] for code in self.attestation_codes]
+
+
+def form_class(attestations: list[dict[str, str]]) -> type[BaseForm]:
+    """The form with one required box per attestation that the DMN gave for the case."""
+    fields: dict[str, Any] = {"attestation_codes": [a["code"] for a in attestations]}
+    for a in attestations:
+        fields[f"attestation_{a['code']}"] = BooleanField(
+            a["libelle"],
+            validators=[DataRequired(f"Vous devez cocher l'attestation « {a['libelle']} »")],
+        )
+    return type("MotifSejourForm", (BaseForm,), fields)
+
+
+def build(data: dict[str, Any], formdata: Any = None) -> BaseForm:
+    cls = form_class(data.get("attestations", []))
+    names = ("date_prise_en_charge_ase", "date_entree_france", "situation_familiale", "date_debut_union",
+             "pays_union", "enfants_a_charge")
+    initial = {k: data[k] for k in names if data.get(k) not in (None, "")}
+    initial.update({f"attestation_{c}": True for c in data.get("attestations_cochees", [])})
+    return cls(formdata=formdata, data=initial or None)
+
+
+def values(form: BaseForm) -> dict[str, Any]:
+    en_union = form.situation_familiale.data in EN_UNION
+    return {
+        "date_prise_en_charge_ase": form.date_prise_en_charge_ase.data,
+        "date_entree_france": form.date_entree_france.data,
+        "situation_familiale": form.situation_familiale.data,
+        "date_debut_union": form.date_debut_union.data if en_union else None,
+        "pays_union": form.pays_union.data.strip() if en_union else "",
+        "enfants_a_charge": form.enfants_a_charge.data == "oui",
+        "attestations_cochees": list(form.attestation_codes),
+    }

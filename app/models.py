@@ -1,0 +1,129 @@
+"""Tables: the register of foreigners, accounts, process versions, applications and their state."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Personne(db.Model):
+    """A foreigner known to the State's files (F-40): what ANEF reads, not what the applicant types."""
+
+    __tablename__ = "personne"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    numero_etranger: Mapped[str] = mapped_column(String(10), unique=True, index=True)
+    nom_naissance: Mapped[str] = mapped_column(String(120))
+    nom_usage: Mapped[str] = mapped_column(String(120), default="")
+    prenoms: Mapped[str] = mapped_column(String(200))
+    sexe: Mapped[str] = mapped_column(String(20))
+    date_naissance: Mapped[date] = mapped_column(Date)
+    pays_naissance: Mapped[str] = mapped_column(String(80))
+    lieu_naissance: Mapped[str] = mapped_column(String(120))
+    nationalite: Mapped[str] = mapped_column(String(80))
+    titres: Mapped[list[TitreSejour]] = relationship(back_populates="personne", order_by="TitreSejour.debut")
+
+    @property
+    def nom_complet(self) -> str:
+        return f"{self.prenoms} {self.nom_usage or self.nom_naissance}"
+
+
+class TitreSejour(db.Model):
+    """A title held, shown in « Historique de mes Titres de Séjour »."""
+
+    __tablename__ = "titre_sejour"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personne_id: Mapped[int] = mapped_column(ForeignKey("personne.id"), index=True)
+    debut: Mapped[date] = mapped_column(Date)
+    fin: Mapped[date] = mapped_column(Date)
+    nature: Mapped[str] = mapped_column(String(120))
+    motif: Mapped[str] = mapped_column(String(120), default="")
+    statut: Mapped[str] = mapped_column(String(40))
+    personne: Mapped[Personne] = relationship(back_populates="titres")
+
+
+class Compte(UserMixin, db.Model):
+    """An applicant's account, tied to one person of the register."""
+
+    __tablename__ = "compte"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    personne_id: Mapped[int] = mapped_column(ForeignKey("personne.id"), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    mot_de_passe: Mapped[str] = mapped_column(String(255))
+    cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    personne: Mapped[Personne] = relationship()
+
+    def get_id(self) -> str:
+        return f"usager:{self.id}"
+
+
+class VersionProcessus(db.Model):
+    """One version of the process files, stored once by content hash (F-41)."""
+
+    __tablename__ = "version_processus"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    empreinte: Mapped[str] = mapped_column(String(64), unique=True)
+    processus: Mapped[str] = mapped_column(String(120))
+    fichiers: Mapped[dict[str, str]] = mapped_column(JSON)
+    creee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Demande(db.Model):
+    """An application; its plain columns mirror the workflow for lists and queues."""
+
+    __tablename__ = "demande"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compte_id: Mapped[int] = mapped_column(ForeignKey("compte.id"), index=True)
+    version_processus_id: Mapped[int] = mapped_column(ForeignKey("version_processus.id"))
+    etat: Mapped[str] = mapped_column(String(60), index=True)
+    etat_libelle: Mapped[str] = mapped_column(String(120))
+    formulaire: Mapped[str | None] = mapped_column(String(60))
+    etape: Mapped[int | None] = mapped_column(Integer)
+    cas: Mapped[str | None] = mapped_column(String(20))
+    numero: Mapped[str | None] = mapped_column(String(19), unique=True)
+    saisie_en_cours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    creee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modifiee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    deposee_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    compte: Mapped[Compte] = relationship()
+    version_processus: Mapped[VersionProcessus] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+
+class EtatProcessus(db.Model):
+    """The serialized workflow of one application, kept apart so lists never load it."""
+
+    __tablename__ = "etat_processus"
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demande.id"), primary_key=True)
+    version_serialiseur: Mapped[str] = mapped_column(String(20))
+    etat: Mapped[str] = mapped_column(Text)
+
+
+class Evenement(db.Model):
+    """Audit log: every step completed, by whom, when, with what (F-42)."""
+
+    __tablename__ = "evenement"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demande.id"), index=True)
+    le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    acteur: Mapped[str] = mapped_column(String(80))
+    nature: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Compteur(db.Model):
+    """Named counters (application numbers): one locked row, never max()+1."""
+
+    __tablename__ = "compteur"
+    cle: Mapped[str] = mapped_column(String(40), primary_key=True)
+    valeur: Mapped[int] = mapped_column(Integer, default=0)

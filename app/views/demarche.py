@@ -1,0 +1,192 @@
+"""The steps of the draft: each page is the READY user task of the applicant's workflow (F-06)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from .. import clock, forms
+from ..extensions import db
+from ..forms.justificatifs import by_rubrique
+from ..models import Demande
+from ..workflow.engine import ReadyTask, WorkflowStateError
+from ..workflow.store import DemandeStore, Instance
+
+bp = Blueprint("demarche", __name__)
+
+LANE = "Usager"
+ETAPES = ["Informations personnelles", "Motif de séjour", "Justificatifs", "Dépôt de la demande", "Confirmation"]
+BROUILLON = "brouillon"
+DEPOSEE = "demande_deposee"
+ABANDONNEE = "demande_abandonnee"
+NOT_INPUT = {"csrf_token", "action", "task_id"}
+
+
+def _store() -> DemandeStore:
+    return current_app.extensions["demandes"]
+
+
+def _acteur() -> str:
+    return f"usager:{current_user.id}"
+
+
+def _own(demande_id: int) -> Demande:
+    """The applicant's own application, or 404 (never reveal another person's)."""
+    demande = db.session.get(Demande, demande_id)
+    if demande is None or demande.compte_id != current_user.id:
+        abort(404)
+    return demande
+
+
+def _after(demande: Demande) -> Response:
+    """Where a finished or moved-on application is shown."""
+    if demande.etat == ABANDONNEE:
+        return redirect(url_for("demarche.abandonnee", demande_id=demande.id))
+    if demande.numero:
+        return redirect(url_for("demarche.confirmation", demande_id=demande.id))
+    return redirect(url_for("pages.mes_demandes"))
+
+
+def _task(instance: Instance) -> ReadyTask | None:
+    ready = instance.ready(LANE)
+    return ready[0] if ready else None
+
+
+def _keep_input(demande: Demande, form_key: str) -> None:
+    """What is typed on a page survives « Revenir », « Quitter », « Abandonner » and errors."""
+    saisie = dict(demande.saisie_en_cours or {})
+    saisie[form_key] = {k: v for k, v in request.form.items() if k not in NOT_INPUT}
+    demande.saisie_en_cours = saisie
+
+
+def _drop_input(demande: Demande, form_key: str) -> None:
+    saisie = dict(demande.saisie_en_cours or {})
+    saisie.pop(form_key, None)
+    demande.saisie_en_cours = saisie or None
+
+
+def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, status: int = 200) -> tuple[str, int]:
+    data = task.data
+    return render_template(
+        f"etapes/{task.form}.html",
+        demande=demande,
+        task=task,
+        form=form,
+        data=data,
+        personne=current_user.personne,
+        compte=current_user,
+        etapes=ETAPES,
+        etape=task.etape,
+        rubriques=by_rubrique(data.get("pieces", [])),
+        nav=FlaskForm(),
+    ), status
+
+
+@bp.route("/titre-de-sejour/commencer", methods=["POST"])
+@login_required
+def commencer() -> Response:
+    """« Je continue » : resume the draft in progress, or start one."""
+    draft = db.session.scalar(
+        select(Demande).where(Demande.compte_id == current_user.id, Demande.etat == BROUILLON)
+    )
+    if draft is None:
+        personne = current_user.personne
+        draft = _store().create(
+            current_user, {"date_naissance": personne.date_naissance, "email": current_user.email}, clock.today()
+        )
+    return redirect(url_for("demarche.etape", demande_id=draft.id))
+
+
+@bp.route("/demandes/<int:demande_id>", methods=["GET", "POST"])
+@login_required
+def etape(demande_id: int) -> Any:
+    """The current step of the draft; POST carries one of the four navigation buttons."""
+    demande = _own(demande_id)
+    if demande.etat != BROUILLON:
+        return _after(demande)
+    if request.method == "GET":
+        with _store().open(demande.id, clock.today(), write=False) as instance:
+            task = _task(instance)
+            if task is None:
+                return _after(demande)
+            saisie = (demande.saisie_en_cours or {}).get(task.form)
+            form = forms.get(task.form).build(task.data, MultiDict(saisie) if saisie else None)
+            return _render(demande, instance, task, form)
+    try:
+        return _act(demande, request.form.get("action", "poursuivre"))
+    except WorkflowStateError:
+        flash("Cette page n'était plus à jour : voici l'étape où en est votre demande.", "info")
+        return redirect(url_for("demarche.etape", demande_id=demande_id))
+
+
+def _act(demande: Demande, action: str) -> Any:
+    with _store().open(demande.id, clock.today()) as instance:
+        task = _task(instance)
+        if task is None or request.form.get("task_id") != task.id:
+            raise WorkflowStateError("page périmée")
+        if action == "precedent":
+            _keep_input(demande, task.form)
+            if not instance.back(task.id, _acteur()):
+                return redirect(url_for("pages.preambule"))
+            return redirect(url_for("demarche.etape", demande_id=demande.id))
+        if action == "quitter":
+            _keep_input(demande, task.form)
+            logout_user()
+            flash("Votre saisie est sauvegardée. Vous reprendrez votre demande à la dernière étape enregistrée "
+                  "lors de votre prochaine connexion.", "success")
+            return redirect(url_for("pages.accueil"))
+        if action == "abandonner":
+            _keep_input(demande, task.form)
+            return redirect(url_for("demarche.abandonner", demande_id=demande.id))
+        step = forms.get(task.form)
+        form = step.build(task.data, request.form)
+        if not form.validate():
+            _keep_input(demande, task.form)
+            return _render(demande, instance, task, form, 422)
+        instance.complete(task.id, step.values(form), _acteur())
+        _drop_input(demande, task.form)
+    return _after(demande) if demande.etat != BROUILLON else redirect(
+        url_for("demarche.etape", demande_id=demande.id)
+    )
+
+
+@bp.route("/demandes/<int:demande_id>/abandonner", methods=["GET", "POST"])
+@login_required
+def abandonner(demande_id: int) -> Any:
+    """« Abandonner la demande » : asks for confirmation, then ends the draft."""
+    demande = _own(demande_id)
+    if demande.etat != BROUILLON:
+        return _after(demande)
+    form = FlaskForm()
+    if form.validate_on_submit():
+        with _store().open(demande.id, clock.today()) as instance:
+            instance.abandon(_acteur())
+            demande.saisie_en_cours = None
+        return redirect(url_for("demarche.abandonnee", demande_id=demande.id))
+    return render_template("etapes/abandonner.html", demande=demande, form=form)
+
+
+@bp.route("/demandes/<int:demande_id>/abandonnee")
+@login_required
+def abandonnee(demande_id: int) -> Any:
+    """The draft was abandoned: say so."""
+    demande = _own(demande_id)
+    if demande.etat != ABANDONNEE:
+        return redirect(url_for("demarche.etape", demande_id=demande.id))
+    return render_template("etapes/abandonnee.html", demande=demande)
+
+
+@bp.route("/demandes/<int:demande_id>/confirmation")
+@login_required
+def confirmation(demande_id: int) -> Any:
+    """Étape 5 — Confirmation (F-12)."""
+    demande = _own(demande_id)
+    if not demande.numero:
+        return redirect(url_for("demarche.etape", demande_id=demande.id))
+    return render_template("etapes/confirmation.html", demande=demande, etapes=ETAPES, etape=5)

@@ -1,0 +1,74 @@
+"""Pages outside the steps: home tiles, situation choice, preamble, « Mes demandes en cours »."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import RadioField
+from wtforms.validators import InputRequired
+
+from ..extensions import db
+from ..models import Demande
+
+bp = Blueprint("pages", __name__)
+
+ASE = "ase"
+
+
+class SituationForm(FlaskForm):
+    situation = RadioField(
+        "Je sollicite un titre de séjour :",
+        choices=[("vulnerabilite", "Je suis en situation de vulnérabilité")],
+        validators=[InputRequired("Choisissez votre situation : « Je suis en situation de vulnérabilité ».")],
+    )
+    motif = RadioField(
+        "Motif",
+        choices=[(ASE, "En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)")],
+        validators=[InputRequired(
+            "Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » pour continuer."
+        )],
+    )
+
+
+@bp.route("/")
+def accueil() -> str:
+    """Accueil : les tuiles des démarches (F-04)."""
+    return render_template("pages/accueil.html")
+
+
+@bp.route("/demarche-indisponible")
+def indisponible() -> str:
+    """Une démarche présentée mais non disponible sur cette instance."""
+    return render_template("pages/indisponible.html", demarche=request.args.get("d", ""))
+
+
+@bp.route("/titre-de-sejour", methods=["GET", "POST"])
+@login_required
+def situation() -> str | Response:
+    """« Votre situation actuelle » : choix du profil, puis « Je commence »."""
+    form = SituationForm()
+    if form.validate_on_submit():
+        return redirect(url_for("pages.preambule"))
+    return render_template("pages/situation.html", form=form)
+
+
+@bp.route("/titre-de-sejour/preambule")
+@login_required
+def preambule() -> str:
+    """« Votre démarche en ligne » : les 5 étapes, la liste des pièces, « Je continue » (F-05)."""
+    return render_template("pages/preambule.html", form=FlaskForm())
+
+
+@bp.route("/mes-demandes")
+@login_required
+def mes_demandes() -> str:
+    """« Mes demandes en cours » (F-13): sent applications, drafts to resume, titles held."""
+    demandes = db.session.scalars(
+        select(Demande).where(Demande.compte_id == current_user.id).order_by(Demande.creee_le.desc())
+    ).all()
+    if request.args.get("onglet") not in (None, "titre-sejour"):
+        flash("Cette rubrique n'est pas disponible sur cette instance.", "info")
+    return render_template("pages/mes_demandes.html", demandes=demandes, personne=current_user.personne)

@@ -1,0 +1,272 @@
+"""Running one application's workflow: start, ready tasks, complete, back, abandon, status.
+
+Pure engine: no database here (see store.py). Each call works on one BpmnWorkflow that the
+caller loaded and will save; SpiffWorkflow is not thread-safe (trap 5).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import StandardLoopTask
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from .expressions import ProcessScriptEngine
+from .specs import ProcessBundle
+
+Handler = Callable[..., dict[str, Any]]
+
+
+class WorkflowStateError(Exception):
+    """The action does not fit where the application stands (old tab, replayed form…)."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person, as the web layer needs it."""
+
+    id: str
+    name: str
+    label: str
+    form: str
+    etape: int
+    lane: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Status:
+    """The plain facts lists need, derived from the workflow after each step."""
+
+    etat: str
+    etat_libelle: str
+    form: str | None
+    etape: int | None
+    termine: bool
+
+
+def _make_serializer() -> BpmnWorkflowSerializer:
+    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    # Step values are typed (trap 3): dates must survive a save.
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
+    return BpmnWorkflowSerializer(registry)
+
+
+SERIALIZER = _make_serializer()
+SERIALIZER_VERSION = SERIALIZER.VERSION
+
+
+def spec_json(bundle: ProcessBundle) -> str:
+    """The serialized spec of a version, stored once per version (trap 8)."""
+    wf = BpmnWorkflow(bundle.spec, bundle.subprocess_specs)
+    dct = SERIALIZER.to_dict(wf)
+    return json.dumps({"spec": dct["spec"], "subprocess_specs": dct["subprocess_specs"]})
+
+
+class Engine:
+    """Runs workflows of one bundle, calling service handlers with a caller-given context."""
+
+    def __init__(self, bundle: ProcessBundle, handlers: dict[str, Handler]) -> None:
+        self.bundle = bundle
+        self.handlers = handlers
+        self._spec_json = spec_json(bundle)
+
+    # --- life cycle ---------------------------------------------------------------------------
+
+    def start(self, data: dict[str, Any], context: Any = None) -> BpmnWorkflow:
+        wf = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs)
+        wf.script_engine = self._script_engine(context)
+        wf.data.update(data)
+        start = wf.get_tasks(state=TaskState.READY)
+        for task in start:
+            task.data.update(data)
+        self._run(wf)
+        return wf
+
+    def dumps(self, wf: BpmnWorkflow) -> str:
+        """The instance without its spec, which is stored once per version."""
+        SERIALIZER.registry._encoder_mode = True
+        try:
+            dct = SERIALIZER.to_dict(wf)
+        finally:
+            SERIALIZER.registry._encoder_mode = False
+        del dct["spec"], dct["subprocess_specs"]
+        dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
+        return json.dumps(dct, cls=SERIALIZER._encoder_cls)
+
+    def loads(self, state: str, context: Any = None) -> BpmnWorkflow:
+        dct = json.loads(state)
+        dct.update(json.loads(self._spec_json))
+        SERIALIZER.migrate(dct)
+        wf = SERIALIZER.from_dict(dct)
+        # The script engine is not serialized: set it after every load.
+        wf.script_engine = self._script_engine(context)
+        return wf
+
+    # --- people's work --------------------------------------------------------------------------
+
+    def ready_tasks(self, wf: BpmnWorkflow, lane: str | None = None) -> list[ReadyTask]:
+        tasks = wf.get_tasks(state=TaskState.READY, manual=True, lane=lane)
+        return [self._ready(t) for t in tasks]
+
+    def complete(self, wf: BpmnWorkflow, task_id: str, values: dict[str, Any], today: date) -> None:
+        """Complete the READY user task `task_id` with typed values, then run the engine."""
+        task = self._ready_task(wf, task_id)
+        task.data.update(values)
+        task.data["date_du_jour"] = today
+        task.run()
+        self._run(wf)
+
+    def previous_task(self, wf: BpmnWorkflow, task_id: str) -> Any | None:
+        """The last completed user task of an earlier step, if any."""
+        current = self._ready_task(wf, task_id)
+        etape = self._etape(current.task_spec)
+        done = [
+            t
+            for t in wf.get_tasks(state=TaskState.COMPLETED, manual=True)
+            if self._etape(t.task_spec) < etape and t.task_spec.lane == current.task_spec.lane
+        ]
+        return max(done, key=lambda t: t.last_state_change, default=None)
+
+    def back(self, wf: BpmnWorkflow, task_id: str) -> bool:
+        """« Revenir à l'étape précédente »: reopen the previous step, keeping what was typed.
+
+        The recipe of SPIFFWORKFLOW.md (pattern 1): reset, then put back the values of every
+        step (decision outputs are dropped: they are recomputed on the way forward), and
+        unregister the events of deleted tasks (a 3.2.0 bug).
+        """
+        current = self._ready_task(wf, task_id)
+        target = self.previous_task(wf, task_id)
+        if target is None:
+            return False
+        kept = self._user_values(current.data)
+        point = self._reset_point(wf, target)
+        removed = wf.reset_from_task_id(point.id)
+        for t in removed:
+            wf.event_manager.remove_task(t)
+        wf.get_task_from_id(point.id).data.update(kept)
+        self._run(wf)
+        # A reopened loop hands its data to the new iteration before we could: give it again.
+        for task in wf.get_tasks(state=TaskState.READY, manual=True):
+            task.data.update(kept)
+        return True
+
+    @staticmethod
+    def _reset_point(wf: BpmnWorkflow, task: Any) -> Any:
+        """Where to reset to reopen `task`.
+
+        Inside an iteration of a looped subprocess, 3.2.0 resets the iteration but leaves the
+        tasks after the loop alive: reset the loop itself, which opens a fresh first iteration.
+        """
+        point, current = task, task
+        while current.workflow.parent_task_id is not None:
+            sp_task = wf.get_task_from_id(current.workflow.parent_task_id)
+            if isinstance(sp_task.parent.task_spec, StandardLoopTask):
+                point = sp_task.parent
+            current = sp_task
+        return point
+
+    def abandon(self, wf: BpmnWorkflow, payload: dict[str, Any] | None = None) -> None:
+        """« Abandonner la demande »: the boundary message of the draft subprocess."""
+        event = BpmnEvent(MessageEventDefinition("abandon"), payload=payload or {})
+        try:
+            wf.send_event(event)
+        except WorkflowException as err:
+            raise WorkflowStateError("la demande ne peut plus être abandonnée") from err
+        self._run(wf)
+
+    # --- what lists show -------------------------------------------------------------------------
+
+    def status(self, wf: BpmnWorkflow) -> Status:
+        """Where the application stands: the end event reached, or the top-level activity running."""
+        if wf.completed:
+            ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent) if t.workflow is wf]
+            spec = max(ends, key=lambda t: t.last_state_change).task_spec
+            return Status(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, None, None, True)
+        running = TaskState.STARTED | TaskState.READY | TaskState.WAITING
+        active = [
+            t.task_spec
+            for t in wf.get_tasks(state=running)
+            if t.workflow is wf and t.task_spec.bpmn_id and not isinstance(t.task_spec, CatchingEvent)
+        ]
+        ready = self.ready_tasks(wf)
+        first = ready[0] if ready else None
+        where = active[0] if active else None
+        return Status(
+            where.bpmn_id if where else "en_cours",
+            (where.bpmn_name or where.bpmn_id) if where else "En cours",
+            first.form if first else None,
+            first.etape if first else None,
+            False,
+        )
+
+    def workflow_data(self, wf: BpmnWorkflow) -> dict[str, Any]:
+        """The data of the most recently completed task: what the process knows now."""
+        tasks = wf.get_tasks(state=TaskState.COMPLETED)
+        if not tasks:
+            return dict(wf.data)
+        last = max(tasks, key=lambda t: t.last_state_change)
+        return {**wf.data, **last.data}
+
+    def waiting_events(self, wf: BpmnWorkflow) -> list[Any]:
+        return [t for t in wf.get_tasks(state=TaskState.WAITING) if isinstance(t.task_spec, CatchingEvent)]
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _run(self, wf: BpmnWorkflow) -> None:
+        wf.do_engine_steps(will_complete_task=self._before_engine_task)
+
+    def _before_engine_task(self, task: Any) -> None:
+        # A decision's outputs replace those of an earlier run (SpiffWorkflow merges lists).
+        if isinstance(task.task_spec, BusinessRuleTaskMixin):
+            for key in self.bundle.decision_outputs.get(task.task_spec.name, ()):
+                task.data.pop(key, None)
+
+    def _user_values(self, data: dict[str, Any]) -> dict[str, Any]:
+        produced = set().union(*self.bundle.decision_outputs.values()) if self.bundle.decision_outputs else set()
+        return {k: v for k, v in data.items() if k not in produced}
+
+    def _script_engine(self, context: Any) -> ProcessScriptEngine:
+        def call(operator: str, params: dict[str, Any], task: Any) -> dict[str, Any]:
+            return self.handlers[operator](context, **params)
+
+        return ProcessScriptEngine(call)
+
+    def _ready_task(self, wf: BpmnWorkflow, task_id: str) -> Any:
+        try:
+            task = wf.get_task_from_id(UUID(str(task_id)))
+        except (ValueError, TypeError, Exception) as err:  # unknown or malformed id
+            raise WorkflowStateError("cette étape n'est plus à faire") from err
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise WorkflowStateError("cette étape n'est plus à faire")
+        return task
+
+    @staticmethod
+    def _etape(spec: Any) -> int:
+        return int(spec.extensions.get("properties", {}).get("etape", "0"))
+
+    def _ready(self, task: Any) -> ReadyTask:
+        props = task.task_spec.extensions.get("properties", {})
+        return ReadyTask(
+            id=str(task.id),
+            name=task.task_spec.name,
+            label=task.task_spec.bpmn_name or task.task_spec.name,
+            form=props.get("form", ""),
+            etape=int(props.get("etape", "0")),
+            lane=task.task_spec.lane or "",
+            data=dict(task.data),
+        )

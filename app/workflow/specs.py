@@ -1,0 +1,138 @@
+"""Process definitions: read bpmn/ and dmn/, parse them once per content hash, validate them.
+
+A bundle is the set of BPMN and DMN files of one version of the process. Its hash names the
+version: applications keep the version they started with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml.etree import XMLSyntaxError
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent
+from SpiffWorkflow.bpmn.specs.mixins import SubWorkflowTaskMixin
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
+
+PROCESS_ID = "demande_titre_sejour_ase"
+PEOPLE_LANES = {"Usager", "Agent"}
+SYSTEM_LANE = "Système"
+
+
+class ProcessDefinitionError(Exception):
+    """A process file that cannot run: names the file and the element."""
+
+    def __init__(self, file: str, element: str, message: str) -> None:
+        self.file, self.element, self.message = file, element, message
+        super().__init__(f"{file} — élément « {element} » : {message}")
+
+
+@dataclass
+class ProcessBundle:
+    """One version of the process: its files, their hash, and the parsed specs."""
+
+    content_hash: str
+    process_id: str
+    files: dict[str, str]
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    decision_outputs: dict[str, set[str]] = field(default_factory=dict)
+
+    def all_task_specs(self) -> list[Any]:
+        return [ts for _, ts in self.task_specs_with_file()]
+
+    def task_specs_with_file(self) -> list[tuple[str, Any]]:
+        specs = [self.spec, *self.subprocess_specs.values()]
+        return [(s.file or "?", ts) for s in specs for ts in s.task_specs.values()]
+
+    def user_task(self, name: str) -> Any:
+        for ts in self.all_task_specs():
+            if ts.name == name:
+                return ts
+        raise KeyError(name)
+
+
+def read_process_files(bpmn_dir: Path, dmn_dir: Path) -> dict[str, str]:
+    """The files of the current version, keyed by `bpmn/<name>` or `dmn/<name>`."""
+    files: dict[str, str] = {}
+    for folder, suffix in ((bpmn_dir, ".bpmn"), (dmn_dir, ".dmn")):
+        for path in sorted(Path(folder).glob(f"*{suffix}")):
+            files[f"{Path(folder).name}/{path.name}"] = path.read_text(encoding="utf-8")
+    if not any(name.endswith(".bpmn") for name in files):
+        raise ProcessDefinitionError(str(bpmn_dir), PROCESS_ID, "aucun fichier BPMN trouvé")
+    return files
+
+
+def content_hash(files: dict[str, str]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def parse_bundle(files: dict[str, str], process_id: str = PROCESS_ID) -> ProcessBundle:
+    """Parse BPMN and DMN text; any parse error becomes a ProcessDefinitionError."""
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    current = "?"
+    try:
+        for name, text in files.items():
+            current = name
+            if name.endswith(".dmn"):
+                parser.add_dmn_str(text.encode("utf-8"), filename=name)
+            else:
+                parser.add_bpmn_str(text.encode("utf-8"), filename=name)
+        current = next(n for n in files if n.endswith(".bpmn"))
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except XMLSyntaxError as err:
+        raise ProcessDefinitionError(current, f"ligne {err.lineno}", f"XML mal formé : {err.msg}") from err
+    except ValidationException as err:
+        raise ProcessDefinitionError(err.file_name or current, err.id or err.tag or "?", str(err)) from err
+    except (SpiffWorkflowException, ValueError, KeyError) as err:
+        raise ProcessDefinitionError(current, process_id, str(err)) from err
+    bundle = ProcessBundle(content_hash(files), process_id, files, spec, subprocess_specs)
+    for ts in bundle.all_task_specs():
+        if isinstance(ts, BusinessRuleTaskMixin):
+            table = ts.dmnEngine.decision_table
+            bundle.decision_outputs[ts.name] = {
+                (o.name or o.label).split(".")[0] for o in table.outputs
+            }
+    return bundle
+
+
+def validate_bundle(bundle: ProcessBundle, form_keys: set[str], operators: set[str]) -> None:
+    """Refuse a process that names a form or handler the code does not have, or an unowned lane."""
+    for file, ts in bundle.task_specs_with_file():
+        if isinstance(ts, UserTask):
+            form = ts.extensions.get("properties", {}).get("form")
+            if not form:
+                raise ProcessDefinitionError(file, ts.name, "tâche utilisateur sans propriété « form »")
+            if form not in form_keys:
+                raise ProcessDefinitionError(file, ts.name, f"formulaire inconnu « {form} » (app/forms/)")
+            if ts.lane not in PEOPLE_LANES:
+                raise ProcessDefinitionError(
+                    file, ts.name, f"tâche utilisateur dans le couloir « {ts.lane} » que personne ne tient"
+                )
+            etape = ts.extensions.get("properties", {}).get("etape", "")
+            if not etape.isdigit():
+                raise ProcessDefinitionError(file, ts.name, "propriété « etape » absente ou non numérique")
+        elif isinstance(ts, ServiceTask):
+            if ts.operation_name not in operators:
+                raise ProcessDefinitionError(
+                    file, ts.name, f"opérateur de service inconnu « {ts.operation_name} » (app/tasks/)"
+                )
+
+
+def end_event_names(bundle: ProcessBundle) -> dict[str, str]:
+    """bpmn id → name of every end event and subprocess: the states an application can be in."""
+    names = {}
+    for ts in bundle.spec.task_specs.values():
+        if isinstance(ts, (EndEvent, SubWorkflowTaskMixin, BoundaryEvent)) and ts.bpmn_id:
+            names[ts.bpmn_id] = ts.bpmn_name or ts.bpmn_id
+    return names

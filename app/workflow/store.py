@@ -1,0 +1,174 @@
+"""Applications and their workflows in the database: one transaction per action.
+
+load → act → engine steps → save happens under a row lock (PostgreSQL) and a version check
+(every database), and the plain columns that lists read are written in the same commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..models import Compte, Demande, EtatProcessus, Evenement, VersionProcessus, utcnow
+from .engine import SERIALIZER_VERSION, Engine, Handler, ReadyTask, Status, WorkflowStateError
+from .specs import ProcessBundle, parse_bundle, read_process_files, validate_bundle
+
+
+@dataclass
+class TaskContext:
+    """What a service handler may use: the application, the session, the day."""
+
+    demande: Demande
+    session: Session
+    today: date
+
+
+class ProcessCatalog:
+    """Every process version this app can run, parsed and validated once, by hash."""
+
+    def __init__(self, bpmn_dir: Path, dmn_dir: Path, form_keys: set[str], handlers: dict[str, Handler]) -> None:
+        self.form_keys, self.handlers = form_keys, handlers
+        self.current = self._checked(parse_bundle(read_process_files(bpmn_dir, dmn_dir)))
+        self._engines: dict[str, Engine] = {self.current.content_hash: Engine(self.current, handlers)}
+
+    def _checked(self, bundle: ProcessBundle) -> ProcessBundle:
+        validate_bundle(bundle, self.form_keys, set(self.handlers))
+        return bundle
+
+    def engine(self, version: VersionProcessus) -> Engine:
+        if version.empreinte not in self._engines:
+            bundle = self._checked(parse_bundle(dict(version.fichiers), version.processus))
+            self._engines[version.empreinte] = Engine(bundle, self.handlers)
+        return self._engines[version.empreinte]
+
+    def current_version(self, session: Session) -> VersionProcessus:
+        """The row of the current files, created the first time they are used."""
+        row = session.scalar(select(VersionProcessus).filter_by(empreinte=self.current.content_hash))
+        if row is None:
+            row = VersionProcessus(
+                empreinte=self.current.content_hash, processus=self.current.process_id, fichiers=self.current.files
+            )
+            session.add(row)
+            session.flush()
+        return row
+
+
+class Instance:
+    """One application's workflow, loaded for one action."""
+
+    def __init__(self, demande: Demande, engine: Engine, wf: Any, session: Session, today: date) -> None:
+        self.demande, self.engine, self.wf, self.session, self.today = demande, engine, wf, session, today
+
+    def ready(self, lane: str) -> list[ReadyTask]:
+        return self.engine.ready_tasks(self.wf, lane)
+
+    def data(self) -> dict[str, Any]:
+        return self.engine.workflow_data(self.wf)
+
+    def complete(self, task_id: str, values: dict[str, Any], acteur: str) -> None:
+        task = self._ready_by_id(task_id)
+        self.engine.complete(self.wf, task_id, values, self.today)
+        self._log(acteur, "etape_validee", {"tache": task.name, "valeurs": _jsonable(values)})
+
+    def back(self, task_id: str, acteur: str) -> bool:
+        moved = self.engine.back(self.wf, task_id)
+        if moved:
+            self._log(acteur, "etape_precedente", {"depuis": self._ready_by_id_or_none(task_id)})
+        return moved
+
+    def abandon(self, acteur: str) -> None:
+        self.engine.abandon(self.wf, {"par": acteur})
+        self._log(acteur, "demande_abandonnee", {})
+
+    def status(self) -> Status:
+        return self.engine.status(self.wf)
+
+    def _ready_by_id(self, task_id: str) -> ReadyTask:
+        for task in self.engine.ready_tasks(self.wf):
+            if task.id == task_id:
+                return task
+        raise WorkflowStateError("cette étape n'est plus à faire")
+
+    def _ready_by_id_or_none(self, task_id: str) -> str | None:
+        return next((t.name for t in self.engine.ready_tasks(self.wf) if t.id == task_id), None)
+
+    def _log(self, acteur: str, nature: str, detail: dict[str, Any]) -> None:
+        self.session.add(Evenement(demande_id=self.demande.id, acteur=acteur, nature=nature, detail=detail))
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+
+
+class DemandeStore:
+    """Creates applications and runs one action on one application in one transaction."""
+
+    def __init__(self, catalog: ProcessCatalog, session_factory: Callable[[], Session]) -> None:
+        self.catalog = catalog
+        self.session = session_factory
+
+    def create(self, compte: Compte, data: dict[str, Any], today: date) -> Demande:
+        session = self.session()
+        version = self.catalog.current_version(session)
+        demande = Demande(
+            compte_id=compte.id, version_processus_id=version.id, etat="nouvelle", etat_libelle="Nouvelle"
+        )
+        session.add(demande)
+        session.flush()
+        engine = self.catalog.engine(version)
+        wf = engine.start(data, TaskContext(demande, session, today))
+        session.add(EtatProcessus(demande_id=demande.id, version_serialiseur=SERIALIZER_VERSION, etat=""))
+        instance = Instance(demande, engine, wf, session, today)
+        instance._log(f"usager:{compte.id}", "demande_creee", {"version": version.empreinte[:12]})
+        self._save(instance)
+        session.commit()
+        return demande
+
+    @contextmanager
+    def open(self, demande_id: int, today: date, write: bool = True) -> Iterator[Instance]:
+        """Load under lock, let the caller act, save and commit; roll back on any error.
+
+        With write=False nothing is locked or saved (a page being shown).
+        """
+        session = self.session()
+        try:
+            query = select(Demande).filter_by(id=demande_id)
+            demande = session.scalar(query.with_for_update() if write else query)
+            if demande is None:
+                raise WorkflowStateError("demande introuvable")
+            state = session.get(EtatProcessus, demande_id)
+            engine = self.catalog.engine(demande.version_processus)
+            if state.version_serialiseur != SERIALIZER_VERSION:
+                raise WorkflowStateError(f"état enregistré par le sérialiseur {state.version_serialiseur}")
+            wf = engine.loads(state.etat, TaskContext(demande, session, today))
+            instance = Instance(demande, engine, wf, session, today)
+            yield instance
+            if write:
+                self._save(instance)
+                session.commit()
+        except StaleDataError as err:
+            session.rollback()
+            raise WorkflowStateError("la demande a été modifiée entre-temps") from err
+        except BaseException:
+            session.rollback()
+            raise
+
+    def _save(self, instance: Instance) -> None:
+        state = instance.session.get(EtatProcessus, instance.demande.id)
+        state.etat = instance.engine.dumps(instance.wf)
+        state.version_serialiseur = SERIALIZER_VERSION
+        status = instance.status()
+        demande = instance.demande
+        demande.etat, demande.etat_libelle = status.etat, status.etat_libelle
+        demande.formulaire, demande.etape = status.form, status.etape
+        demande.cas = instance.data().get("cas") or demande.cas
+        demande.modifiee_le = utcnow()
+        instance.session.flush()

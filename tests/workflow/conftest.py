@@ -1,0 +1,175 @@
+"""Fixtures for the workflow tests: the REAL bpmn/ and dmn/ files, run by the real engine.
+
+The only fake is the « numeroter » service handler (another engineer writes the real one).
+Every step taken through `Parcours` is followed by a save/load round trip
+(`engine.loads(engine.dumps(wf))`) that must resume identically; the test then goes on with the
+loaded instance, so every later step also proves the saved state was complete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.workflow import specs
+from app.workflow.engine import Engine, ReadyTask, Status
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BPMN_DIR = REPO_ROOT / "bpmn"
+DMN_DIR = REPO_ROOT / "dmn"
+
+NUMERO = "5901202403010000001"  # 19 digits, as F-26
+
+
+class FakeNumeroter:
+    """Stands for app/tasks/numeroter.py: records each call, returns a 19-digit number."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def __call__(self, context: Any, **params: Any) -> dict[str, Any]:
+        self.calls.append((context, params))
+        return {"numero": NUMERO}
+
+
+@pytest.fixture(scope="session")
+def bundle() -> specs.ProcessBundle:
+    return specs.parse_bundle(specs.read_process_files(BPMN_DIR, DMN_DIR))
+
+
+@pytest.fixture
+def numeroter() -> FakeNumeroter:
+    return FakeNumeroter()
+
+
+@pytest.fixture
+def engine(bundle: specs.ProcessBundle, numeroter: FakeNumeroter) -> Engine:
+    return Engine(bundle, {"numeroter": numeroter})
+
+
+def _pending(wf: Any) -> list[tuple[str, str]]:
+    return sorted((e.name, str(e.event_type)) for e in wf.waiting_events())
+
+
+def roundtrip(engine: Engine, wf: Any, context: Any = None) -> Any:
+    """Save and load `wf`; assert the loaded instance is where the saved one was; return it."""
+    state = engine.dumps(wf)
+    loaded = engine.loads(state, context)
+    assert engine.status(loaded) == engine.status(wf)
+    assert engine.ready_tasks(loaded) == engine.ready_tasks(wf)  # id, form, etape, lane and data
+    assert engine.workflow_data(loaded) == engine.workflow_data(wf)
+    assert _pending(loaded) == _pending(wf)  # the « abandon » boundary message is still awaited
+    # A second save of the loaded instance resumes identically as well.
+    again = engine.loads(engine.dumps(loaded), context)
+    assert engine.status(again) == engine.status(wf)
+    assert engine.ready_tasks(again) == engine.ready_tasks(wf)
+    return loaded
+
+
+class Parcours:
+    """One application driven step by step, with a round trip after every step."""
+
+    def __init__(self, engine: Engine, wf: Any, context: Any = None) -> None:
+        self.engine = engine
+        self.context = context
+        self.wf = roundtrip(engine, wf, context)
+
+    # --- reading ---------------------------------------------------------------------------------
+    @property
+    def ready(self) -> ReadyTask:
+        tasks = self.engine.ready_tasks(self.wf)
+        assert len(tasks) == 1, tasks
+        assert tasks[0].lane == "Usager"
+        assert self.engine.ready_tasks(self.wf, "Usager") == tasks
+        return tasks[0]
+
+    @property
+    def form(self) -> str:
+        return self.ready.form
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.ready.data
+
+    @property
+    def status(self) -> Status:
+        return self.engine.status(self.wf)
+
+    @property
+    def workflow_data(self) -> dict[str, Any]:
+        return self.engine.workflow_data(self.wf)
+
+    def size(self) -> int:
+        return len(self.engine.dumps(self.wf))
+
+    # --- acting ----------------------------------------------------------------------------------
+    def step(self, form: str, values: dict[str, Any], today: date) -> Parcours:
+        task = self.ready
+        assert task.form == form, f"on attendait « {form} », l'étape prête est « {task.form} »"
+        self.engine.complete(self.wf, task.id, values, today)
+        self.wf = roundtrip(self.engine, self.wf, self.context)
+        return self
+
+    def back(self) -> bool:
+        moved = self.engine.back(self.wf, self.ready.id)
+        self.wf = roundtrip(self.engine, self.wf, self.context)
+        return moved
+
+    def abandon(self) -> None:
+        self.engine.abandon(self.wf, {"motif": "test"})
+        self.wf = roundtrip(self.engine, self.wf, self.context)
+
+
+@pytest.fixture
+def parcours(engine: Engine) -> Callable[..., Parcours]:
+    """`parcours(date_naissance)` starts an application whose register data is the birth date."""
+
+    def start(date_naissance: date, context: Any = None, **register: Any) -> Parcours:
+        wf = engine.start({"date_naissance": date_naissance, **register}, context)
+        return Parcours(engine, wf, context)
+
+    return start
+
+
+# --- typical step values (typed, as the web layer hands them to the engine) ------------------------
+
+
+def etape1(emancipe: bool = False, code_postal: str = "59800") -> dict[str, Any]:
+    return {
+        "emancipe": emancipe,
+        "adresse": "12 rue Nationale",
+        "code_postal": code_postal,
+        "ville": "Lille",
+        "telephone": "0612345678",
+    }
+
+
+def etape2(date_prise_en_charge_ase: date) -> dict[str, Any]:
+    return {
+        "date_prise_en_charge_ase": date_prise_en_charge_ase,
+        "date_entree_france": date(2021, 9, 1),
+        "situation_familiale": "celibataire",
+        "enfants_a_charge": False,
+        "attestations_cochees": ["travail", "sanctions"],
+    }
+
+
+ETAPE3 = {"ephoto": "1234567890123456789012", "fichiers": {"identite": ["acte.pdf"]}}
+ETAPE4 = {"confirmation_depot": True, "observations": "Rien à signaler."}
+
+
+@pytest.fixture
+def valeurs() -> Any:
+    """The step-value builders, for modules that cannot import conftest."""
+
+    class Valeurs:
+        e1 = staticmethod(etape1)
+        e2 = staticmethod(etape2)
+        e3 = ETAPE3
+        e4 = ETAPE4
+
+    return Valeurs

@@ -1,0 +1,67 @@
+"""F-11 deposit: completing `depot` numbers the application once and ends the draft."""
+
+import re
+from datetime import date
+
+import pytest
+
+from app.workflow.engine import WorkflowStateError
+
+pytestmark = pytest.mark.feature("F-11")
+
+NE_LE = date(2007, 5, 1)
+AUJOURDHUI = date(2024, 6, 1)
+CONTEXTE = {"demande_id": 42}
+
+
+def jusqu_au_depot(parcours, valeurs, code_postal="59800", context=None):
+    p = parcours(NE_LE, context=context)
+    p.step("informations_personnelles", valeurs.e1(code_postal=code_postal), AUJOURDHUI)
+    p.step("motif_sejour", valeurs.e2(date(2022, 1, 10)), AUJOURDHUI)
+    p.step("justificatifs", valeurs.e3, AUJOURDHUI)
+    assert p.form == "depot"
+    assert p.status.etape == 4
+    return p
+
+
+def test_depot_numerote_une_fois_et_termine(engine, parcours, valeurs, numeroter):
+    p = jusqu_au_depot(parcours, valeurs, context=CONTEXTE)
+    assert numeroter.calls == []
+    depot = p.ready.id
+
+    p.step("depot", valeurs.e4, AUJOURDHUI)
+
+    # The service task ran once, with the caller's context and the postcode typed at step 1.
+    assert numeroter.calls == [(CONTEXTE, {"code_postal": "59800"})]
+    status = p.status
+    assert status.etat == "demande_deposee"
+    assert status.termine is True
+    assert status.form is None and status.etape is None
+    data = p.workflow_data
+    assert re.fullmatch(r"\d{19}", data["numerotation"]["numero"])
+    assert data["confirmation_depot"] is True
+    assert data["observations"] == valeurs.e4["observations"]
+    assert data["cas"] == "CAS_1"
+    assert p.wf.is_completed()
+
+    # After the deposit nothing can be changed by the applicant.
+    assert engine.ready_tasks(p.wf) == []
+    with pytest.raises(WorkflowStateError):
+        engine.complete(p.wf, depot, valeurs.e4, AUJOURDHUI)
+    with pytest.raises(WorkflowStateError):
+        engine.back(p.wf, depot)
+    assert len(numeroter.calls) == 1  # the round trips did not run it again
+
+
+def test_depot_apres_retour_prend_le_code_postal_modifie(parcours, valeurs, numeroter):
+    p = jusqu_au_depot(parcours, valeurs, code_postal="59800")
+    assert p.back() and p.back() and p.back()
+    assert p.form == "informations_personnelles"
+    assert p.data["code_postal"] == "59800"
+    p.step("informations_personnelles", valeurs.e1(code_postal="13001"), AUJOURDHUI)
+    p.step("motif_sejour", valeurs.e2(date(2022, 1, 10)), AUJOURDHUI)
+    p.step("justificatifs", valeurs.e3, AUJOURDHUI)
+    p.step("depot", valeurs.e4, AUJOURDHUI)
+    assert numeroter.calls == [(None, {"code_postal": "13001"})]
+    assert p.status.etat == "demande_deposee"
+    assert p.workflow_data["code_postal"] == "13001"

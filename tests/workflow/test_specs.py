@@ -1,0 +1,155 @@
+"""F-41 process definitions: files that do not parse or name an unknown form/handler are refused."""
+
+import re
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
+
+from app.workflow import specs
+
+pytestmark = pytest.mark.feature("F-41")
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BPMN_FILE = "bpmn/demande_titre_sejour_ase.bpmn"
+FORM_KEYS = {"informations_personnelles", "motif_sejour", "demandeur_non_eligible", "justificatifs", "depot"}
+OPERATORS = {"numeroter"}
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/",
+}
+
+
+@pytest.fixture
+def copie(tmp_path):
+    """A private copy of bpmn/ and dmn/ that a test may break."""
+    shutil.copytree(REPO_ROOT / "bpmn", tmp_path / "bpmn")
+    shutil.copytree(REPO_ROOT / "dmn", tmp_path / "dmn")
+    return tmp_path
+
+
+def lire(copie):
+    return specs.read_process_files(copie / "bpmn", copie / "dmn")
+
+
+def remplacer(path: Path, motif: str, remplacement: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    new, count = re.subn(motif, remplacement, text)
+    assert count == 1, f"{motif!r} trouvé {count} fois dans {path}"
+    path.write_text(new, encoding="utf-8")
+
+
+def test_le_processus_du_depot_est_valide(bundle):
+    specs.validate_bundle(bundle, FORM_KEYS, OPERATORS)
+    forms = {ts.extensions["properties"]["form"] for ts in bundle.all_task_specs() if isinstance(ts, UserTask)}
+    assert forms == FORM_KEYS
+    assert set(bundle.decision_outputs) == {
+        "cas_usager",
+        "attestations",
+        "eligibilite",
+        "pieces_justificatives",
+    }
+
+
+def test_la_copie_est_identique(copie, bundle):
+    files = lire(copie)
+    assert specs.content_hash(files) == bundle.content_hash
+    specs.validate_bundle(specs.parse_bundle(files), FORM_KEYS, OPERATORS)
+
+
+def test_formulaire_inconnu(copie):
+    remplacer(
+        copie / BPMN_FILE,
+        r'(<spiffworkflow:property name="form" value=")justificatifs(")',
+        r"\1justificatifs_v2\2",
+    )
+    bundle = specs.parse_bundle(lire(copie))
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.validate_bundle(bundle, FORM_KEYS, OPERATORS)
+    assert err.value.file == BPMN_FILE
+    assert err.value.element == "justificatifs"
+    assert BPMN_FILE in str(err.value)
+    assert "justificatifs" in str(err.value)
+    assert "justificatifs_v2" in str(err.value)
+
+
+def test_tache_utilisateur_sans_formulaire(copie):
+    remplacer(copie / BPMN_FILE, r'\s*<spiffworkflow:property name="form" value="depot" />', "")
+    bundle = specs.parse_bundle(lire(copie))
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.validate_bundle(bundle, FORM_KEYS, OPERATORS)
+    assert (err.value.file, err.value.element) == (BPMN_FILE, "depot")
+
+
+def test_operateur_de_service_inconnu(copie, bundle):
+    [service] = [ts.name for ts in bundle.all_task_specs() if isinstance(ts, ServiceTask)]
+    remplacer(
+        copie / BPMN_FILE, r'serviceTaskOperator id="numeroter"', 'serviceTaskOperator id="numeroter_v2"'
+    )
+    broken = specs.parse_bundle(lire(copie))
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.validate_bundle(broken, FORM_KEYS, OPERATORS)
+    assert err.value.file == BPMN_FILE
+    assert err.value.element == service
+    assert BPMN_FILE in str(err.value) and service in str(err.value)
+    assert "numeroter_v2" in str(err.value)
+
+
+def _taches_de_decision(bpmn: Path) -> dict[str, str]:
+    """decision id → id of the business rule task that calls it."""
+    root = ET.parse(bpmn).getroot()
+    return {
+        el.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS).text.strip(): el.get("id")
+        for el in root.iter(f"{{{NS['bpmn']}}}businessRuleTask")
+    }
+
+
+DMN_FILES = sorted(p.name for p in (REPO_ROOT / "dmn").glob("*.dmn"))
+
+
+@pytest.mark.parametrize("dmn", DMN_FILES)
+def test_fichier_dmn_absent(copie, dmn):
+    [decision] = ET.parse(copie / "dmn" / dmn).getroot().findall("dmn:decision", NS)
+    tache = _taches_de_decision(copie / BPMN_FILE)[decision.get("id")]
+    (copie / "dmn" / dmn).unlink()
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.parse_bundle(lire(copie))
+    assert err.value.element == tache
+    assert err.value.file == BPMN_FILE
+    assert tache in str(err.value) and BPMN_FILE in str(err.value)
+
+
+def test_decision_inconnue(copie):
+    remplacer(
+        copie / BPMN_FILE,
+        r"<spiffworkflow:calledDecisionId>attestations<",
+        "<spiffworkflow:calledDecisionId>attestations_v2<",
+    )
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.parse_bundle(lire(copie))
+    assert err.value.element == "attestations"
+    assert "attestations_v2" in str(err.value)
+
+
+def test_aucun_fichier_bpmn(tmp_path):
+    (tmp_path / "bpmn").mkdir()
+    (tmp_path / "dmn").mkdir()
+    with pytest.raises(specs.ProcessDefinitionError):
+        specs.read_process_files(tmp_path / "bpmn", tmp_path / "dmn")
+
+
+@pytest.mark.parametrize("fichier", [BPMN_FILE, "dmn/attestations.dmn"])
+def test_fichier_xml_mal_forme(copie, fichier):
+    path = copie / fichier
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace("</definitions>", "", 1)
+        .replace("</bpmn:definitions>", "", 1),
+        encoding="utf-8",
+    )
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.parse_bundle(lire(copie))
+    assert err.value.file == fichier
