@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
 
 from .fields import PastDate, required
@@ -58,13 +59,13 @@ class BaseForm(FlaskForm):
     date_entree_france = _date(L_ENTREE, InputRequired(required(L_ENTREE)))
     situation_familiale = SelectField(
         L_SITUATION,
-        choices=[("", "Sélectionnez une option")] + [(s, s) for s in SITUATIONS],
+        choices=[SelectChoice("", "Sélectionnez une option")] + [SelectChoice(s, s) for s in SITUATIONS],
         validators=[DataRequired(required(L_SITUATION))],
     )
     date_debut_union = _date(L_UNION, RequiredIfUnion(required(L_UNION)))
     pays_union = StringField(L_PAYS_UNION, validators=[RequiredIfUnion(required(L_PAYS_UNION)), Length(max=80)])
     enfants_a_charge = RadioField(
-        L_ENFANTS, choices=[("oui", "Oui"), ("non", "Non")], validators=[InputRequired(required(L_ENFANTS))]
+        L_ENFANTS, choices=[SelectChoice("oui", "Oui"), SelectChoice("non", "Non")], validators=[InputRequired(required(L_ENFANTS))]
     )
 
     attestation_codes: list[str] = []

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import RadioField
+from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
 from ..extensions import db
@@ -21,12 +22,12 @@ ASE = "ase"
 class SituationForm(FlaskForm):
     situation = RadioField(
         "Je sollicite un titre de séjour :",
-        choices=[("vulnerabilite", "Je suis en situation de vulnérabilité")],
+        choices=[SelectChoice("vulnerabilite", "Je suis en situation de vulnérabilité")],
         validators=[InputRequired("Choisissez votre situation : « Je suis en situation de vulnérabilité ».")],
     )
     motif = RadioField(
         "Motif",
-        choices=[(ASE, "En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)")],
+        choices=[SelectChoice(ASE, "En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)")],
         validators=[InputRequired(
             "Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » pour continuer."
         )],

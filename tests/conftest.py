@@ -1,0 +1,78 @@
+"""Shared fixtures: an app on a fresh SQLite database built by the real migrations, with the demo people."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+# Settings must not touch the developer's instance/ folder.
+os.environ.setdefault("INSTANCE_DIR", tempfile.mkdtemp(prefix="ts-ase-instance-"))
+os.environ.setdefault("SECRET_KEY", "cle-de-test-uniquement")
+
+from flask_migrate import upgrade  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.register import demo_people  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated with Alembic; each test gets a copy."""
+    path = tmp_path_factory.mktemp("db") / "modele.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade()
+    return path
+
+
+@pytest.fixture
+def app(migrated_db: Path, tmp_path: Path):
+    path = tmp_path / "test.db"
+    shutil.copy(migrated_db, path)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    result = app.test_cli_runner().invoke(args=["demo-charger"])
+    assert result.exit_code == 0, result.output
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@dataclass(frozen=True)
+class Demo:
+    numero_etranger: str
+    mot_de_passe: str
+    date_placement: date
+
+
+@pytest.fixture
+def demo() -> dict[str, Demo]:
+    """The demo people by case: 'CAS_1', 'CAS_2', 'CAS_3', 'NON_ELIGIBLE' (dates from today)."""
+    people = [p for _, p in demo_people(date.today())]
+    keys = ["CAS_1", "CAS_2", "CAS_3", "NON_ELIGIBLE"]
+    return {k: Demo(p.numero_etranger, p.mot_de_passe, p.date_placement) for k, p in zip(keys, people, strict=True)}
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "no CSRF token in the page"
+    return match.group(1)
+
+
+def task_id(html: str) -> str:
+    match = re.search(r'name="task_id" value="([^"]+)"', html)
+    assert match, "no task id in the page"
+    return match.group(1)
