@@ -65,7 +65,9 @@ class BaseForm(FlaskForm):
     date_debut_union = _date(L_UNION, RequiredIfUnion(required(L_UNION)))
     pays_union = StringField(L_PAYS_UNION, validators=[RequiredIfUnion(required(L_PAYS_UNION)), Length(max=80)])
     enfants_a_charge = RadioField(
-        L_ENFANTS, choices=[SelectChoice("oui", "Oui"), SelectChoice("non", "Non")], validators=[InputRequired(required(L_ENFANTS))]
+        L_ENFANTS,
+        choices=[SelectChoice("oui", "Oui"), SelectChoice("non", "Non")],
+        validators=[InputRequired(required(L_ENFANTS))],
     )
 
     attestation_codes: list[str] = []
