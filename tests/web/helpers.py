@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.conftest import csrf_token, task_id
 
@@ -41,3 +45,92 @@ def step2(date_placement: str, attestations: list[str], **extra: Any) -> dict[st
     fields.update({f"attestation_{code}": "y" for code in attestations})
     fields.update(extra)
     return fields
+
+
+# --- Added for the feature tests of tests/web --------------------------------------------------------
+
+ATTESTATIONS = {"CAS_1": ["travail", "sanctions"], "CAS_2": ["travail", "polygamie", "sanctions"],
+                "CAS_3": ["polygamie", "sanctions"]}
+LIBELLES = {
+    "travail": "Avoir besoin de disposer d'un titre afin de pouvoir travailler ou faire un stage.",
+    "polygamie": "Ne pas vivre en France en état de polygamie, même si mon pays d'origine l'autorise.",
+    "sanctions": "Avoir connaissance des sanctions pénales encourues par l'auteur d'une fausse attestation.",
+}
+NAV_BUTTONS = ["< Revenir à l'étape précédente", "Abandonner la demande", "Quitter et revenir plus tard",
+               "Enregistrer et poursuivre >"]
+
+
+def text(response: Any) -> str:
+    """The page as a person reads it: HTML entities decoded."""
+    return html.unescape(response.get_data(as_text=True))
+
+
+def get_text(client: Any, url: str) -> str:
+    return text(client.get(url, follow_redirects=True))
+
+
+def paris_today() -> date:
+    """The applicant's day (the app counts in Europe/Paris, not in the machine's zone)."""
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
+
+
+def field_error(page: str, field_id: str) -> str | None:
+    """The error message shown right under a field (macros.errors), or None."""
+    match = re.search(rf'<p class="fr-error-text" id="{re.escape(field_id)}-erreur">(.*?)</p>', page, re.S)
+    return html.unescape(match.group(1)) if match else None
+
+
+def input_value(page: str, name: str) -> str | None:
+    """The value attribute of the <input name=...> of the page, or None."""
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    if not tag:
+        return None
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html.unescape(value.group(1)) if value else ""
+
+
+def is_checked(page: str, name: str) -> bool:
+    tag = re.search(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    return bool(tag) and " checked" in tag.group(0)
+
+
+def buttons(page: str) -> list[str]:
+    """The visible labels of the page's buttons, unescaped."""
+    return [html.unescape(re.sub(r"<[^>]+>", "", b)).strip()
+            for b in re.findall(r"<button(?![^>]*defaut-invisible)[^>]*>(.*?)</button>", page, re.S)]
+
+
+def step1_for(case: str, **overrides: Any) -> dict[str, Any]:
+    fields = dict(STEP1, **({"emancipe": "y"} if case == "CAS_2" else {}))
+    fields.update(overrides)
+    return fields
+
+
+def to_step2(client: Any, person: Any, case: str, **step1_overrides: Any) -> str:
+    """Logged in, step 1 saved; returns the step URL (now showing step 2)."""
+    assert login(client, person.numero_etranger, person.mot_de_passe).status_code == 302
+    url = start_draft(client)
+    response = post_step(client, url, **step1_for(case, **step1_overrides))
+    assert response.status_code == 302, text(response)
+    return url
+
+
+def to_step3(client: Any, person: Any, case: str, **step1_overrides: Any) -> str:
+    url = to_step2(client, person, case, **step1_overrides)
+    response = post_step(client, url, **step2(person.date_placement.isoformat(), ATTESTATIONS[case]))
+    assert response.status_code == 302, text(response)
+    return url
+
+
+def to_depot(client: Any, person: Any, case: str, **step1_overrides: Any) -> str:
+    url = to_step3(client, person, case, **step1_overrides)
+    assert post_step(client, url).status_code == 302
+    return url
+
+
+def deposit(client: Any, person: Any, case: str, **step1_overrides: Any) -> tuple[str, str]:
+    """The whole draft deposited; returns (step URL, confirmation URL)."""
+    url = to_depot(client, person, case, **step1_overrides)
+    response = post_step(client, url, observations="")
+    assert response.status_code == 302 and response.location.endswith("/confirmation"), text(response)
+    return url, response.location

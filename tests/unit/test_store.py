@@ -1,0 +1,121 @@
+"""app/workflow/store.py on a real SQLite database: versions pinned by hash, one transaction per action."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.extensions import db
+from app.models import Compte, Demande, EtatProcessus, Evenement, Personne, VersionProcessus
+from app.workflow.engine import SERIALIZER_VERSION, WorkflowStateError
+from tests.conftest import ROOT
+
+TODAY = date.today()
+STEP1 = {"emancipe": False, "adresse": "20 Rue Nationale", "code_postal": "59800", "ville": "Lille",
+         "pays": "FRANCE", "telephone": "0101010101"}
+
+
+def _compte(numero: str = "5903007192") -> Compte:
+    return db.session.scalars(select(Compte).join(Personne).where(Personne.numero_etranger == numero)).one()
+
+
+def _start(app) -> int:
+    compte = _compte()
+    return app.extensions["demandes"].create(compte, {"date_naissance": compte.personne.date_naissance}, TODAY).id
+
+
+@pytest.mark.feature("F-41")
+def test_une_nouvelle_version_des_fichiers_vaut_pour_les_nouvelles_demandes(app, tmp_path: Path):
+    with app.app_context():
+        ancienne = _start(app)
+    # An analyst renames step 1 in a copy of the files; the app restarts on the same database.
+    shutil.copytree(ROOT / "bpmn", tmp_path / "bpmn")
+    shutil.copytree(ROOT / "dmn", tmp_path / "dmn")
+    bpmn = tmp_path / "bpmn" / "demande_titre_sejour_ase.bpmn"
+    bpmn.write_text(bpmn.read_text(encoding="utf-8").replace(
+        'name="Informations personnelles"', 'name="Mes informations personnelles"'), encoding="utf-8")
+    app2 = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                       "BPMN_DIR": tmp_path / "bpmn", "DMN_DIR": tmp_path / "dmn"})
+    with app2.app_context():
+        nouvelle = _start(app2)
+        versions = db.session.scalars(select(VersionProcessus)).all()
+        assert len(versions) == 2
+        d_old, d_new = db.session.get(Demande, ancienne), db.session.get(Demande, nouvelle)
+        assert d_old.version_processus_id != d_new.version_processus_id
+        store = app2.extensions["demandes"]
+        with store.open(ancienne, TODAY, write=False) as inst:
+            assert inst.ready("Usager")[0].label == "Informations personnelles"
+        with store.open(nouvelle, TODAY, write=False) as inst:
+            assert inst.ready("Usager")[0].label == "Mes informations personnelles"
+        # The old application still moves on, on its own version.
+        with store.open(ancienne, TODAY) as inst:
+            inst.complete(inst.ready("Usager")[0].id, STEP1, "test")
+        assert db.session.get(Demande, ancienne).formulaire == "motif_sejour"
+
+
+@pytest.mark.feature("F-41")
+def test_chaque_version_est_stockee_une_fois(app):
+    with app.app_context():
+        _start(app)
+        _start(app)
+        assert db.session.scalar(select(db.func.count()).select_from(VersionProcessus)) == 1
+
+
+@pytest.mark.feature("F-06")
+def test_colonnes_de_liste_et_version_du_serialiseur(app):
+    with app.app_context():
+        demande_id = _start(app)
+        demande = db.session.get(Demande, demande_id)
+        assert (demande.etat, demande.formulaire, demande.etape) == ("brouillon", "informations_personnelles", 1)
+        store = app.extensions["demandes"]
+        with store.open(demande_id, TODAY) as inst:
+            inst.complete(inst.ready("Usager")[0].id, STEP1, "usager:1")
+        demande = db.session.get(Demande, demande_id)
+        assert (demande.formulaire, demande.etape, demande.cas) == ("motif_sejour", 2, "CAS_3")
+        state = db.session.get(EtatProcessus, demande_id)
+        assert state.version_serialiseur == SERIALIZER_VERSION
+        assert '"spec"' not in state.etat[:200]  # the spec is stored once per version, not per application
+        natures = db.session.scalars(select(Evenement.nature).where(Evenement.demande_id == demande_id)).all()
+        assert natures == ["demande_creee", "etape_validee"]
+
+
+@pytest.mark.feature("F-06")
+def test_deux_actions_concurrentes_une_seule_passe(app):
+    """Two requests load the same draft; the second save is refused by the version check."""
+    with app.app_context():
+        demande_id = _start(app)
+    store = app.extensions["demandes"]
+    with app.app_context():
+        with pytest.raises(WorkflowStateError):
+            with store.open(demande_id, TODAY) as first:
+                task_id = first.ready("Usager")[0].id
+                # A second request, in its own session and transaction, completes the same step first.
+                with app.app_context():
+                    with store.open(demande_id, TODAY) as second:
+                        second.complete(task_id, STEP1, "onglet 2")
+                first.complete(task_id, STEP1, "onglet 1")
+    with app.app_context():
+        demande = db.session.get(Demande, demande_id)
+        assert demande.formulaire == "motif_sejour"
+        validees = db.session.scalars(
+            select(Evenement.acteur).where(Evenement.demande_id == demande_id, Evenement.nature == "etape_validee")
+        ).all()
+        assert validees == ["onglet 2"]
+
+
+@pytest.mark.feature("F-06")
+def test_une_erreur_pendant_l_action_ne_sauve_rien(app):
+    with app.app_context():
+        demande_id = _start(app)
+        store = app.extensions["demandes"]
+        with pytest.raises(RuntimeError):
+            with store.open(demande_id, TODAY) as inst:
+                inst.complete(inst.ready("Usager")[0].id, STEP1, "test")
+                raise RuntimeError("panne au milieu")
+        db.session.expire_all()
+        assert db.session.get(Demande, demande_id).formulaire == "informations_personnelles"
