@@ -6,7 +6,9 @@ version: applications keep the version they started with.
 
 from __future__ import annotations
 
+import ast
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -107,7 +109,9 @@ def parse_bundle(files: dict[str, str], process_id: str = PROCESS_ID) -> Process
 
 
 def validate_bundle(bundle: ProcessBundle, form_keys: set[str], operators: set[str]) -> None:
-    """Refuse a process that names a form or handler the code does not have, or an unowned lane."""
+    """Refuse a process that names a form or handler the code does not have, an unowned lane, or
+    an expression that does not parse."""
+    check_expressions(bundle)
     for file, ts in bundle.task_specs_with_file():
         if isinstance(ts, UserTask):
             form = ts.extensions.get("properties", {}).get("form")
@@ -127,6 +131,55 @@ def validate_bundle(bundle: ProcessBundle, form_keys: set[str], operators: set[s
                 raise ProcessDefinitionError(
                     file, ts.name, f"opérateur de service inconnu « {ts.operation_name} » (app/tasks/)"
                 )
+
+
+def _syntax_error(text: str, mode: str = "eval") -> str | None:
+    try:
+        ast.parse(text, mode=mode)
+    except SyntaxError as err:
+        return err.msg
+    return None
+
+
+def _entry_error(text: str) -> str | None:
+    """A DMN input entry is an expression, or a comparison missing its left side (`< 16`)."""
+    text = re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninput", text)
+    if _syntax_error(text) is None:
+        return None
+    return _syntax_error(f"v {text}")
+
+
+def check_expressions(bundle: ProcessBundle) -> None:
+    """Refuse at start an expression that cannot even be read (gateway, loop, DMN cell).
+
+    SpiffWorkflow would only fail when the path reaches it, in front of an applicant.
+    """
+    for file, ts in bundle.task_specs_with_file():
+        for condition, _target in getattr(ts, "cond_task_specs", []):
+            text = condition.args[0] if condition is not None else None
+            if text and (msg := _syntax_error(text)):
+                raise ProcessDefinitionError(file, ts.name, f"condition illisible « {text} » : {msg}")
+        loop = getattr(ts, "condition", None)
+        if isinstance(loop, str) and (msg := _syntax_error(loop)):
+            raise ProcessDefinitionError(file, ts.name, f"condition de boucle illisible « {loop} » : {msg}")
+        if isinstance(ts, BusinessRuleTaskMixin):
+            _check_decision(bundle, ts.dmnEngine.decision_table)
+
+
+def _check_decision(bundle: ProcessBundle, table: Any) -> None:
+    file = next((n for n, text in bundle.files.items() if n.endswith(".dmn") and f'id="{table.id}"' in text), "dmn/?")
+    for column in table.inputs:
+        if column.expression and (msg := _syntax_error(column.expression)):
+            raise ProcessDefinitionError(
+                file, column.id, f"expression d'entrée illisible « {column.expression} » : {msg}"
+            )
+    for rule in table.rules:
+        for entry in rule.inputEntries:
+            for text in entry.lhs:
+                if text and (msg := _entry_error(text)):
+                    raise ProcessDefinitionError(
+                        file, f"{rule.id} (règle {rule.row_number})", f"condition illisible « {text} » : {msg}"
+                    )
 
 
 def end_event_names(bundle: ProcessBundle) -> dict[str, str]:

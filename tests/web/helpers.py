@@ -61,8 +61,8 @@ NAV_BUTTONS = ["< Revenir à l'étape précédente", "Abandonner la demande", "Q
 
 
 def text(response: Any) -> str:
-    """The page as a person reads it: HTML entities decoded."""
-    return html.unescape(response.get_data(as_text=True))
+    """The page as a person reads it: HTML entities decoded, runs of white space made one space."""
+    return re.sub(r"\s+", " ", html.unescape(response.get_data(as_text=True)))
 
 
 def get_text(client: Any, url: str) -> str:

@@ -153,3 +153,23 @@ def test_fichier_xml_mal_forme(copie, fichier):
     with pytest.raises(specs.ProcessDefinitionError) as err:
         specs.parse_bundle(lire(copie))
     assert err.value.file == fichier
+
+
+@pytest.mark.feature("F-41")
+def test_condition_de_passerelle_illisible_refusee_au_demarrage(copie):
+    remplacer(copie / BPMN_FILE, r'cas == "MOINS_16"', 'cas == = "MOINS_16"')
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.validate_bundle(specs.parse_bundle(lire(copie)), FORM_KEYS, OPERATORS)
+    assert err.value.file == BPMN_FILE
+    assert err.value.element == "gw_age"
+    assert "condition illisible" in str(err.value)
+
+
+@pytest.mark.feature("F-41")
+def test_cellule_dmn_illisible_refusee_au_demarrage(copie):
+    dmn = copie / "dmn" / "cas_usager.dmn"
+    remplacer(dmn, r'r2_i1"><text>16 &lt;= \? &lt; 18', 'r2_i1"><text>16 &lt;= ? &lt;')
+    with pytest.raises(specs.ProcessDefinitionError) as err:
+        specs.validate_bundle(specs.parse_bundle(lire(copie)), FORM_KEYS, OPERATORS)
+    assert err.value.file == "dmn/cas_usager.dmn"
+    assert "règle 2" in err.value.element

@@ -1,0 +1,248 @@
+"""The applicant's walk in a real headless Chromium, driven by the visible French labels only."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Locator, Page, expect
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = Path("/tmp")
+POURSUIVRE = "Enregistrer et poursuivre >"
+ADRESSE = {"Adresse": "20 Rue Nationale", "Code postal": "59800", "Ville": "Lille", "Téléphone": "06 12 34 56 78"}
+POLYGAMIE = "Ne pas vivre en France en état de polygamie, même si mon pays d'origine l'autorise."
+SANCTIONS = "Avoir connaissance des sanctions pénales encourues par l'auteur d'une fausse attestation."
+L_ASE = "Date de prise en charge par l'ASE"
+L_ENTREE = "Date d'entrée en France"
+L_SITUATION = "Quelle est votre situation familiale actuelle ?"
+L_ENFANTS = "Avez-vous des enfants à votre charge ?"
+
+
+# --- helpers -------------------------------------------------------------------------------------------------
+
+
+def champ(page: Page, libelle: str) -> Locator:
+    """The field whose label starts with `libelle` (labels go on with « * » and a hint)."""
+    return page.get_by_label(re.compile(rf"^{re.escape(libelle)}(\s|\*|$)"))
+
+
+def bouton(page: Page, nom: str) -> Locator:
+    return page.get_by_role("button", name=nom, exact=True)
+
+
+def expect_etape(page: Page, numero: int, titre: str) -> None:
+    expect(page.get_by_text(f"Étape {numero} sur 5")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(rf"^{re.escape(titre)}"))).to_be_visible()
+
+
+def expect_erreur_a_cote(field: Locator, message: str) -> None:
+    """The French message is visible in the same form group as the field (input, select, checkbox or radios)."""
+    groupe = field.locator(
+        "xpath=ancestor::*[self::fieldset or contains(concat(' ', @class, ' '), '-group ')][1]"
+    )
+    expect(groupe.get_by_text(message, exact=True)).to_be_visible()
+
+
+def expect_pas_de_defilement_horizontal(page: Page) -> None:
+    largeurs = page.evaluate(
+        "() => ({scroll: document.documentElement.scrollWidth, inner: window.innerWidth})"
+    )
+    assert largeurs["scroll"] <= largeurs["inner"] + 1, (
+        f"horizontal scroll on {page.url}: the page is {largeurs['scroll']}px wide for a {largeurs['inner']}px screen; "
+        f"wider elements: {elements_trop_larges(page)}"
+    )
+
+
+def elements_trop_larges(page: Page) -> list[str]:
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+            .slice(0, 8)
+            .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                 + (typeof e.className === 'string' && e.className ? '.' + e.className.trim().replace(/ +/g, '.') : '')
+                 + ' right=' + Math.round(e.getBoundingClientRect().right))"""
+    )
+
+
+def expect_dsfr_charge(page: Page) -> None:
+    """The local DSFR is applied (CSS) and started (JS), not the plain fallback."""
+    expect(page.locator("body")).not_to_have_class(re.compile(r"sans-dsfr"))
+    expect(page.locator("html")).to_have_attribute("data-fr-js", "true")
+    expect(page.get_by_role("heading", level=1)).to_have_css("font-family", re.compile(r"^Marianne"))
+
+
+def se_connecter(page: Page, numero: str, mot_de_passe: str) -> None:
+    page.goto("/")
+    expect(page.get_by_role("heading", name="Vos démarches")).to_be_visible()
+    page.get_by_role("link", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Connectez-vous pour accéder à vos services")).to_be_visible()
+    champ(page, "Identifiant").fill(numero)
+    champ(page, "Mot de passe").fill(mot_de_passe)
+    bouton(page, "S'identifier").click()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+
+
+def jusqu_a_l_etape_1(page: Page) -> None:
+    """From the home page tiles to step 1 (F-04, F-05)."""
+    page.get_by_role("link", name="Je demande ou renouvelle un titre de séjour").click()
+    expect(page.get_by_role("heading", name="Votre situation actuelle")).to_be_visible()
+    page.get_by_role("radio", name="Je suis en situation de vulnérabilité", exact=True).check()
+    page.get_by_role("radio", name="En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)").check()
+    bouton(page, "Je commence").click()
+    expect(page.get_by_role("heading", name="Votre démarche en ligne")).to_be_visible()
+    expect(page.get_by_text("DÉPOSEZ VOTRE DEMANDE EN 5 ÉTAPES")).to_be_visible()
+    bouton(page, "Je continue").click()
+    expect_etape(page, 1, "Informations personnelles")
+
+
+def remplir_etape_1(page: Page) -> None:
+    for libelle, valeur in ADRESSE.items():
+        champ(page, libelle).fill(valeur)
+
+
+def remplir_etape_2(page: Page, date_ase: str, date_entree: str) -> None:
+    champ(page, L_ASE).fill(date_ase)
+    champ(page, L_ENTREE).fill(date_entree)
+    champ(page, L_SITUATION).select_option(label="Célibataire")
+    page.get_by_role("group", name=re.compile(re.escape(L_ENFANTS))).get_by_label("Non", exact=True).check()
+    champ(page, POLYGAMIE).check()
+    champ(page, SANCTIONS).check()
+
+
+# --- tests ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.feature("F-04")
+@pytest.mark.feature("F-05")
+@pytest.mark.feature("F-06")
+@pytest.mark.feature("F-07")
+@pytest.mark.feature("F-08")
+@pytest.mark.feature("F-11")
+@pytest.mark.feature("F-12")
+def test_cas3_de_l_accueil_a_la_confirmation(page: Page, demo, browser_log) -> None:
+    person = demo["CAS_3"]
+    se_connecter(page, person.numero_etranger, person.mot_de_passe)
+    expect_dsfr_charge(page)
+    jusqu_a_l_etape_1(page)
+    expect(page.get_by_text("ÉTAT CIVIL")).to_be_visible()
+
+    # Step 1 → step 2.
+    remplir_etape_1(page)
+    bouton(page, POURSUIVRE).click()
+    expect_etape(page, 2, "Motif de séjour")
+    expect_dsfr_charge(page)
+
+    # Step 2, nothing filled: French messages next to each field, and a summary at the top.
+    bouton(page, POURSUIVRE).click()
+    expect_etape(page, 2, "Motif de séjour")
+    expect(page.get_by_role("alert").filter(has_text=re.compile(r"La page comporte \d+ erreurs"))).to_be_visible()
+    for libelle in (L_ASE, L_ENTREE):
+        message = f"Le champ « {libelle} » est obligatoire."
+        expect(champ(page, libelle)).to_have_attribute("aria-invalid", "true")
+        expect(champ(page, libelle)).to_have_accessible_description(message)
+        expect_erreur_a_cote(champ(page, libelle), message)
+    expect_erreur_a_cote(champ(page, L_SITUATION), f"Le champ « {L_SITUATION} » est obligatoire.")
+    enfants = page.get_by_role("group", name=re.compile(re.escape(L_ENFANTS)))
+    expect(enfants.get_by_text(f"Le champ « {L_ENFANTS} » est obligatoire.")).to_be_visible()
+    for attestation in (POLYGAMIE, SANCTIONS):
+        expect_erreur_a_cote(champ(page, attestation), f"Vous devez cocher l'attestation « {attestation} »")
+    page.screenshot(path=str(SCREENSHOTS / "e2e-etape2-erreurs.png"), full_page=True)
+
+    # « < Revenir à l'étape précédente » keeps what step 1 saved.
+    bouton(page, "< Revenir à l'étape précédente").click()
+    expect_etape(page, 1, "Informations personnelles")
+    for libelle in ("Adresse", "Code postal", "Ville"):
+        expect(champ(page, libelle)).to_have_value(ADRESSE[libelle])
+    expect(champ(page, "Téléphone")).to_have_value(re.compile(r"^06\s?12\s?34\s?56\s?78$"))
+    bouton(page, POURSUIVRE).click()
+    expect_etape(page, 2, "Motif de séjour")
+
+    # Step 2 filled; the date inputs are <input type="date">, filled in ISO.
+    expect(champ(page, L_ASE)).to_have_attribute("type", "date")
+    date_entree = (person.date_placement - timedelta(days=60)).isoformat()
+    remplir_etape_2(page, person.date_placement.isoformat(), date_entree)
+    bouton(page, POURSUIVRE).click()
+
+    # Step 3: the list of documents of CAS 3.
+    expect_etape(page, 3, "Justificatifs")
+    expect(page.get_by_role("heading", name=re.compile(r"^Justificatif de nationalité"))).to_be_visible()
+    bouton(page, POURSUIVRE).click()
+
+    # Step 4: summary and deposit.
+    expect_etape(page, 4, "Dépôt de la demande")
+    expect(page.get_by_text("Je confirme le dépôt définitif de ma demande.")).to_be_visible()
+    recapitulatif = page.locator("#recapitulatif")
+    expect(recapitulatif).to_contain_text("Lille")
+    expect(recapitulatif).to_contain_text(person.date_placement.strftime("%d/%m/%Y"))
+    bouton(page, "Déposer la demande >").click()
+
+    # Step 5: confirmation with the 19-digit number.
+    expect_etape(page, 5, "Confirmation")
+    expect(page.get_by_text(re.compile(r"Votre demande a bien été enregistrée"))).to_be_visible()
+    ligne_numero = page.get_by_text(re.compile(r"N° de la demande : \d{19}\b"))
+    expect(ligne_numero).to_be_visible()
+    numero = re.search(r"\d{19}", ligne_numero.inner_text()).group(0)
+
+    page.get_by_role("link", name="Mes demandes en cours").click()
+    expect(page.get_by_role("heading", name="Mes demandes en cours", level=1)).to_be_visible()
+    ligne = page.get_by_role("row").filter(has_text=numero)
+    expect(ligne).to_have_count(1)
+    expect(ligne).to_contain_text("Demande envoyée : le")
+    assert not browser_log.problems(), browser_log.problems()
+
+
+@pytest.mark.feature("F-09")
+def test_non_eligible_modifie_puis_abandonne(page: Page, demo, browser_log) -> None:
+    person = demo["NON_ELIGIBLE"]
+    date_ase = person.date_placement.isoformat()
+    se_connecter(page, person.numero_etranger, person.mot_de_passe)
+    jusqu_a_l_etape_1(page)
+    remplir_etape_1(page)
+    bouton(page, POURSUIVRE).click()
+    expect_etape(page, 2, "Motif de séjour")
+    remplir_etape_2(page, date_ase, (person.date_placement - timedelta(days=60)).isoformat())
+    bouton(page, POURSUIVRE).click()
+
+    non_eligible = page.get_by_role("heading", name="Demandeur non éligible")
+    expect(non_eligible).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Vous ne pouvez pas accéder à cette téléprocédure"))).to_be_visible()
+
+    bouton(page, "Modifier ma saisie").click()
+    expect_etape(page, 2, "Motif de séjour")
+    expect(champ(page, L_ASE)).to_have_value(date_ase)
+
+    bouton(page, "Abandonner la demande").click()
+    expect(page.get_by_role("heading", name="Abandonner la demande", level=1)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Voulez-vous vraiment abandonner votre demande"))).to_be_visible()
+    bouton(page, "Oui, abandonner la demande").click()
+    expect(page.get_by_role("heading", name="Demande abandonnée", level=1)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Votre demande a été abandonnée"))).to_be_visible()
+    assert not browser_log.problems(), browser_log.problems()
+
+
+@pytest.mark.feature("F-07")
+def test_etape_1_utilisable_sur_telephone(new_page, demo, browser_log) -> None:
+    page = new_page(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    person = demo["CAS_3"]
+    se_connecter(page, person.numero_etranger, person.mot_de_passe)
+    jusqu_a_l_etape_1(page)
+
+    expect_pas_de_defilement_horizontal(page)
+    poursuivre = bouton(page, POURSUIVRE)
+    poursuivre.scroll_into_view_if_needed()
+    expect(poursuivre).to_be_visible()
+    expect(poursuivre).to_be_in_viewport()
+    page.screenshot(path=str(SCREENSHOTS / "e2e-mobile-etape1.png"), full_page=True)
+
+    remplir_etape_1(page)
+    poursuivre.tap()
+    expect_etape(page, 2, "Motif de séjour")
+    bouton(page, POURSUIVRE).tap()
+    expect(page.get_by_role("alert").filter(has_text=re.compile(r"La page comporte \d+ erreurs"))).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / "e2e-mobile-etape2-erreurs.png"), full_page=True)
+    expect_pas_de_defilement_horizontal(page)
+    assert not browser_log.problems(), browser_log.problems()
