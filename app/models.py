@@ -52,15 +52,28 @@ class TitreSejour(db.Model):
 
 
 class Compte(UserMixin, db.Model):
-    """An applicant's account, tied to one person of the register."""
+    """An applicant's account, tied to one person of the register.
+
+    Pending until the e-mail link is used and a password set (`mot_de_passe` empty until then).
+    One live single-use link at a time: its nonce, purpose and time of issue are kept here.
+    """
 
     __tablename__ = "compte"
     id: Mapped[int] = mapped_column(primary_key=True)
     personne_id: Mapped[int] = mapped_column(ForeignKey("personne.id"), unique=True)
     email: Mapped[str] = mapped_column(String(254))
-    mot_de_passe: Mapped[str] = mapped_column(String(255))
+    mot_de_passe: Mapped[str | None] = mapped_column(String(255))
     cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    email_confirme_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    jeton_nonce: Mapped[str | None] = mapped_column(String(64))
+    jeton_objet: Mapped[str | None] = mapped_column(String(30))
+    jeton_emis_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    franceconnect_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
     personne: Mapped[Personne] = relationship()
+
+    @property
+    def actif(self) -> bool:
+        return bool(self.mot_de_passe) or bool(self.franceconnect_sub)
 
     def get_id(self) -> str:
         return f"usager:{self.id}"
@@ -127,3 +140,40 @@ class Compteur(db.Model):
     __tablename__ = "compteur"
     cle: Mapped[str] = mapped_column(String(40), primary_key=True)
     valeur: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Courriel(db.Model):
+    """Outbox: every e-mail is written here in the transaction that causes it, then sent by the worker."""
+
+    __tablename__ = "courriel"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    modele: Mapped[str] = mapped_column(String(60))
+    destinataire: Mapped[str] = mapped_column(String(254))
+    sujet: Mapped[str] = mapped_column(String(200))
+    texte: Mapped[str] = mapped_column(Text)
+    html: Mapped[str] = mapped_column(Text)
+    pieces_jointes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    demande_id: Mapped[int | None] = mapped_column(ForeignKey("demande.id"), index=True)
+    compte_id: Mapped[int | None] = mapped_column(ForeignKey("compte.id"), index=True)
+    etat: Mapped[str] = mapped_column(String(20), default="a_envoyer", index=True)
+    tentatives: Mapped[int] = mapped_column(Integer, default=0)
+    prochain_essai: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    reserve_jusqua: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    derniere_erreur: Mapped[str | None] = mapped_column(Text)
+    cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    envoye_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Document(db.Model):
+    """A file attached to an application, stored outside the web root under its SHA-256."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demande.id"), index=True)
+    compte_id: Mapped[int] = mapped_column(ForeignKey("compte.id"), index=True)
+    piece: Mapped[str] = mapped_column(String(60))
+    nom_original: Mapped[str] = mapped_column(String(255))
+    type_mime: Mapped[str] = mapped_column(String(80))
+    taille: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

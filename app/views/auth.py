@@ -53,8 +53,9 @@ def connexion() -> str | Response:
             select(Compte).join(Personne).where(Personne.numero_etranger == form.identifiant.data.strip())
         )
         try:
-            hasher.verify(compte.mot_de_passe if compte else _DUMMY_HASH, form.mot_de_passe.data)
-            ok = compte is not None
+            hasher.verify(compte.mot_de_passe if compte and compte.mot_de_passe else _DUMMY_HASH,
+                          form.mot_de_passe.data)
+            ok = compte is not None and bool(compte.mot_de_passe)
         except (VerificationError, InvalidHashError):
             ok = False
         if ok:
