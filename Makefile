@@ -9,7 +9,9 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test install assets db demo worker lint bench clean
 
+# The worker (mail outbox, then timers) runs beside the web server and stops with it.
 run: install assets db demo
+	$(FLASK) worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install assets $(CHROMIUM)

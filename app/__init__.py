@@ -31,11 +31,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     catalog = ProcessCatalog(app.config["BPMN_DIR"], app.config["DMN_DIR"], set(forms.FORM_KEYS), tasks.HANDLERS)
     app.extensions["demandes"] = DemandeStore(catalog, lambda: db.session)
 
-    from .views import auth, demarche, errors, pages
+    from .views import auth, demarche, dev, errors, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(demarche.bp)
+    app.register_blueprint(dev.bp)
     errors.register(app)
 
     from . import cli, filters

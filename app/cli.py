@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+import time
 from pathlib import Path
 
 import click
@@ -10,12 +12,44 @@ from flask import Flask
 from sqlalchemy import select
 
 from . import clock
+from .courriels import envoyer_les_courriels_dus
 from .extensions import db
 from .models import Compte, Personne
 from .register import RegisterError, demo_people, import_csv, import_rows
 
 
 def register(app: Flask) -> None:
+    @app.cli.command("courriels-envoyer")
+    def courriels_envoyer() -> None:
+        """Envoie une fois les courriels dus de la boîte d'envoi (pour cron)."""
+        bilan = envoyer_les_courriels_dus(db.session)
+        click.echo(f"envoyés : {bilan['envoye']}, à réessayer : {bilan['a_envoyer']}, en échec : {bilan['echec']}")
+
+    @app.cli.command("worker")
+    @click.option("--une-fois", is_flag=True, help="Un seul passage, puis s'arrête.")
+    def worker(une_fois: bool) -> None:
+        """Tâches de fond : envoie les courriels dus, à intervalle régulier (WORKER_INTERVALLE)."""
+        arret = {"demande": False}
+
+        def stop(*_: object) -> None:
+            arret["demande"] = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        if not app.config["SMTP_HOST"]:
+            click.echo("Aucun serveur SMTP configuré : les courriels restent dans la boîte d'envoi (/dev/courriels).")
+        while not arret["demande"]:
+            try:
+                envoyer_les_courriels_dus(db.session)
+            except Exception as err:  # the worker must survive a bad row or a database hiccup
+                db.session.rollback()
+                click.echo(f"erreur du worker : {err}", err=True)
+            finally:
+                db.session.remove()
+            if une_fois:
+                break
+            time.sleep(app.config["WORKER_INTERVALLE"])
+
     @app.cli.command("registre-importer")
     @click.argument("fichier", type=click.Path(exists=True, dir_okay=False, path_type=Path))
     def registre_importer(fichier: Path) -> None:

@@ -46,5 +46,17 @@ def load() -> dict[str, object]:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "URL_BASE": os.environ.get("URL_BASE", "http://127.0.0.1:5000"),
+        "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
+        "SMTP_TLS": os.environ.get("SMTP_TLS", "starttls"),
+        "SMTP_UTILISATEUR": os.environ.get("SMTP_UTILISATEUR", ""),
+        "SMTP_MOT_DE_PASSE": os.environ.get("SMTP_MOT_DE_PASSE", ""),
+        "MAIL_EXPEDITEUR": os.environ.get("MAIL_EXPEDITEUR", "ne-pas-repondre@titre-sejour-ase.example.org"),
+        "MAIL_EXPEDITEUR_NOM": os.environ.get(
+            "MAIL_EXPEDITEUR_NOM", "La Direction Générale des Etrangers en France"
+        ),
+        "PAGE_COURRIELS": _flag("PAGE_COURRIELS", "0" if os.environ.get("SMTP_HOST") else "1"),
+        "WORKER_INTERVALLE": float(os.environ.get("WORKER_INTERVALLE", "5")),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
     }

@@ -76,3 +76,20 @@ def task_id(html: str) -> str:
     match = re.search(r'name="task_id" value="([^"]+)"', html)
     assert match, "no task id in the page"
     return match.group(1)
+
+
+@pytest.fixture
+def smtp():
+    """A real local SMTP server; the `app` fixture is pointed at it by `app_smtp`."""
+    from tests.smtp import ServeurSMTP
+
+    serveur = ServeurSMTP().demarrer()
+    yield serveur
+    serveur.arreter()
+
+
+@pytest.fixture
+def app_smtp(app, smtp):
+    """The app, sending its mail to the local SMTP server (no TLS, no login)."""
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, SMTP_TLS="aucun", SMTP_TIMEOUT=5)
+    return app

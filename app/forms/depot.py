@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
-from wtforms.validators import Length
+
+from .fields import longueur
 
 MAX_OBSERVATIONS = 2000
 
@@ -14,13 +15,7 @@ MAX_OBSERVATIONS = 2000
 class Form(FlaskForm):
     observations = TextAreaField(
         "Observations à destination de l'administration",
-        validators=[
-            Length(
-                max=MAX_OBSERVATIONS,
-                message=f"Les « Observations à destination de l'administration » ne doivent pas dépasser "
-                f"{MAX_OBSERVATIONS} caractères.",
-            )
-        ],
+        validators=[longueur("Observations à destination de l'administration", MAX_OBSERVATIONS)],
     )
 
 

@@ -7,26 +7,26 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Optional
 
-from .fields import normalise_phone, required
+from .fields import longueur, normalise_phone, required
 
 TEXT = {"adresse": "Adresse", "ville": "Ville", "telephone": "Téléphone"}
 
 
 class Form(FlaskForm):
     emancipe = BooleanField("Je suis un mineur (+16 ans) émancipé")
-    adresse = StringField("Adresse", validators=[DataRequired(required("Adresse")), Length(max=200)])
+    adresse = StringField("Adresse", validators=[DataRequired(required("Adresse")), longueur("Adresse", 200)])
     outre_mer = BooleanField(
         "Vous résidez outre-mer et vous ne trouvez pas votre adresse dans les suggestions d'adresse qui vous "
         "sont proposées."
     )
-    numero_voie = StringField("Numéro de voie", validators=[Optional(), Length(max=10)])
-    voie = StringField("Voie", validators=[Optional(), Length(max=120)])
-    complement = StringField("Complément d'adresse", validators=[Optional(), Length(max=120)])
+    numero_voie = StringField("Numéro de voie", validators=[Optional(), longueur("Numéro de voie", 10)])
+    voie = StringField("Voie", validators=[Optional(), longueur("Voie", 120)])
+    complement = StringField("Complément d'adresse", validators=[Optional(), longueur("Complément d'adresse", 120)])
     code_postal = StringField("Code postal", validators=[DataRequired(required("Code postal"))])
-    ville = StringField("Ville", validators=[DataRequired(required("Ville")), Length(max=80)])
-    pays = StringField("Pays", default="FRANCE", validators=[Optional(), Length(max=60)])
+    ville = StringField("Ville", validators=[DataRequired(required("Ville")), longueur("Ville", 80)])
+    pays = StringField("Pays", default="FRANCE", validators=[Optional(), longueur("Pays", 60)])
     code_insee = StringField("Code INSEE", validators=[Optional()])
     telephone = StringField("Téléphone", validators=[DataRequired(required("Téléphone"))])
 
@@ -51,13 +51,25 @@ def build(data: dict[str, Any], formdata: Any = None) -> Form:
     return Form(formdata=formdata, data={k: data[k] for k in names if k in data} or None)
 
 
+VOIE = re.compile(r"^\s*(\d+\s*(?:bis|ter|quater|[A-Za-z])?)[\s,]+(.+?)\s*$", re.IGNORECASE)
+
+
+def split_address(adresse: str) -> tuple[str, str]:
+    """« 20 Rue Nationale » → (« 20 », « Rue Nationale »): the details need not be typed twice."""
+    match = VOIE.match(adresse)
+    return (match.group(1).replace(" ", ""), match.group(2)) if match else ("", adresse.strip())
+
+
 def values(form: Form) -> dict[str, Any]:
+    numero_voie, voie = (form.numero_voie.data or "").strip(), (form.voie.data or "").strip()
+    if not numero_voie and not voie:
+        numero_voie, voie = split_address(form.adresse.data)
     return {
         "emancipe": bool(form.emancipe.data),
         "adresse": form.adresse.data.strip(),
         "outre_mer": bool(form.outre_mer.data),
-        "numero_voie": (form.numero_voie.data or "").strip(),
-        "voie": (form.voie.data or "").strip(),
+        "numero_voie": numero_voie,
+        "voie": voie,
         "complement": (form.complement.data or "").strip(),
         "code_postal": form.code_postal.data.strip(),
         "ville": form.ville.data.strip(),

@@ -7,9 +7,9 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.fields import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, StopValidation
+from wtforms.validators import DataRequired, InputRequired, StopValidation
 
-from .fields import PastDate, required
+from .fields import FrenchDateField, PastDate, longueur, required
 
 SITUATIONS = ["Célibataire", "Concubin(e)", "Divorcé(e)", "Marié(e)", "Pacsé(e)"]
 EN_UNION = {"Marié(e)", "Pacsé(e)"}
@@ -22,23 +22,8 @@ L_PAYS_UNION = "Pays de l'union"
 L_ENFANTS = "Avez-vous des enfants à votre charge ?"
 
 
-class FrenchDateField(DateField):
-    """A date field whose parse error names the field, in French."""
-
-    def process_formdata(self, valuelist: list[Any]) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as err:
-            raise ValueError(f"La « {self.label.text} » n'est pas une date valide (JJ/MM/AAAA).") from err
-
-
 def _date(label: str, *validators: Any) -> DateField:
-    return FrenchDateField(
-        label,
-        format="%Y-%m-%d",
-        validators=list(validators) + [PastDate(label)],
-        render_kw={"autocomplete": "off"},
-    )
+    return FrenchDateField(label, validators=list(validators) + [PastDate(label)])
 
 
 class RequiredIfUnion:
@@ -61,13 +46,17 @@ class BaseForm(FlaskForm):
         L_SITUATION,
         choices=[SelectChoice("", "Sélectionnez une option")] + [SelectChoice(s, s) for s in SITUATIONS],
         validators=[DataRequired(required(L_SITUATION))],
+        invalid_choice_message=f"Choisissez une des options de la liste « {L_SITUATION} ».",
     )
     date_debut_union = _date(L_UNION, RequiredIfUnion(required(L_UNION)))
-    pays_union = StringField(L_PAYS_UNION, validators=[RequiredIfUnion(required(L_PAYS_UNION)), Length(max=80)])
+    pays_union = StringField(
+        L_PAYS_UNION, validators=[RequiredIfUnion(required(L_PAYS_UNION)), longueur(L_PAYS_UNION, 80)]
+    )
     enfants_a_charge = RadioField(
         L_ENFANTS,
         choices=[SelectChoice("oui", "Oui"), SelectChoice("non", "Non")],
         validators=[InputRequired(required(L_ENFANTS))],
+        invalid_choice_message=f"Répondez « Oui » ou « Non » à la question « {L_ENFANTS} ».",
     )
 
     attestation_codes: list[str] = []

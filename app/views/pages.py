@@ -17,20 +17,22 @@ from ..models import Demande
 bp = Blueprint("pages", __name__)
 
 ASE = "ase"
+CHOISIR_SITUATION = "Choisissez votre situation : « Je suis en situation de vulnérabilité »."
+CHOISIR_MOTIF = "Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » pour continuer."
 
 
 class SituationForm(FlaskForm):
     situation = RadioField(
         "Je sollicite un titre de séjour :",
         choices=[SelectChoice("vulnerabilite", "Je suis en situation de vulnérabilité")],
-        validators=[InputRequired("Choisissez votre situation : « Je suis en situation de vulnérabilité ».")],
+        validators=[InputRequired(CHOISIR_SITUATION)],
+        invalid_choice_message=CHOISIR_SITUATION,
     )
     motif = RadioField(
         "Motif",
         choices=[SelectChoice(ASE, "En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)")],
-        validators=[InputRequired(
-            "Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » pour continuer."
-        )],
+        validators=[InputRequired(CHOISIR_MOTIF)],
+        invalid_choice_message=CHOISIR_MOTIF,
     )
 
 
