@@ -46,6 +46,7 @@ def load() -> dict[str, object]:
         "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "DOCUMENTS_DIR": Path(os.environ.get("DOCUMENTS_DIR", instance / "documents")),
         "URL_BASE": os.environ.get("URL_BASE", "http://127.0.0.1:5000"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),
@@ -58,5 +59,6 @@ def load() -> dict[str, object]:
         ),
         "PAGE_COURRIELS": _flag("PAGE_COURRIELS", "0" if os.environ.get("SMTP_HOST") else "1"),
         "WORKER_INTERVALLE": float(os.environ.get("WORKER_INTERVALLE", "5")),
-        "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
+        # One file of 10 MB at most per request, plus the form fields: larger bodies are refused early.
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024 + 256 * 1024,
     }

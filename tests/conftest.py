@@ -38,7 +38,8 @@ def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(migrated_db: Path, tmp_path: Path):
     path = tmp_path / "test.db"
     shutil.copy(migrated_db, path)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "DOCUMENTS_DIR": tmp_path / "documents"})
     result = app.test_cli_runner().invoke(args=["demo-charger"])
     assert result.exit_code == 0, result.output
     yield app

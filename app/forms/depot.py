@@ -7,6 +7,8 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
+from .. import documents
+from ..extensions import db
 from .fields import longueur
 
 MAX_OBSERVATIONS = 2000
@@ -17,6 +19,10 @@ class Form(FlaskForm):
         "Observations à destination de l'administration",
         validators=[longueur("Observations à destination de l'administration", MAX_OBSERVATIONS)],
     )
+
+
+def contexte(demande: Any, data: dict[str, Any]) -> dict[str, Any]:
+    return {"documents": documents.par_piece(db.session, demande.id), "ephoto": data.get("ephoto")}
 
 
 def build(data: dict[str, Any], formdata: Any = None) -> Form:

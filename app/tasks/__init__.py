@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-OPERATORS = ("numeroter",)
+OPERATORS = ("numeroter", "supprimer_documents")
 
 HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     op: importlib.import_module(f"{__name__}.{op}").handle for op in OPERATORS

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from .. import clock, forms
+from .. import clock, documents, forms
 from ..extensions import db
-from ..forms.justificatifs import by_rubrique
-from ..models import Demande
+from ..forms.justificatifs import Page, by_rubrique
+from ..models import Demande, Document
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import DemandeStore, Instance
 
@@ -73,6 +73,8 @@ def _drop_input(demande: Demande, form_key: str) -> None:
 
 def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, status: int = 200) -> tuple[str, int]:
     data = task.data
+    step = forms.get(task.form)
+    extra = step.contexte(demande, data) if hasattr(step, "contexte") else {}
     return render_template(
         f"etapes/{task.form}.html",
         demande=demande,
@@ -84,7 +86,7 @@ def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, st
         etapes=ETAPES,
         etape=task.etape,
         rubriques=by_rubrique(data.get("pieces", [])),
-        nav=FlaskForm(),
+        **extra,
     ), status
 
 
@@ -130,6 +132,12 @@ def _act(demande: Demande, action: str) -> Any:
         task = _task(instance)
         if task is None or request.form.get("task_id") != task.id:
             raise WorkflowStateError("page périmée")
+        step = forms.get(task.form)
+        if hasattr(step, "traiter"):  # the page's own actions (files, ephoto) come first
+            response = step.traiter(Page(instance, task, demande, current_user.id, request), action)
+            if response is not None:
+                return response
+            task = _task(instance)
         if action == "precedent":
             _keep_input(demande, task.form)
             if not instance.back(task.id, _acteur()):
@@ -144,7 +152,6 @@ def _act(demande: Demande, action: str) -> Any:
         if action == "abandonner":
             _keep_input(demande, task.form)
             return redirect(url_for("demarche.abandonner", demande_id=demande.id))
-        step = forms.get(task.form)
         form = step.build(task.data, request.form)
         if not form.validate():
             _keep_input(demande, task.form)
@@ -154,6 +161,22 @@ def _act(demande: Demande, action: str) -> Any:
     return _after(demande) if demande.etat != BROUILLON else redirect(
         url_for("demarche.etape", demande_id=demande.id)
     )
+
+
+@bp.route("/documents/<int:document_id>")
+@login_required
+def document(document_id: int) -> Response:
+    """One of the applicant's own files, shown in the browser (never another person's)."""
+    row = db.session.get(Document, document_id)
+    if row is None or row.compte_id != current_user.id:
+        abort(404)
+    path = documents.chemin(row.sha256)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=row.type_mime, download_name=row.nom_original, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    return response
 
 
 @bp.route("/demandes/<int:demande_id>/abandonner", methods=["GET", "POST"])

@@ -26,6 +26,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(err: Any) -> Any:
+        if request.endpoint == "demarche.etape":
+            flash("L'envoi dépasse la taille autorisée : chaque fichier doit faire 10 Mo au maximum. "
+                  "Joignez vos fichiers un par un. Rien d'autre n'a été modifié.", "error")
+            return redirect(request.path)
         return render_template("erreur.html", titre="Envoi trop volumineux",
                                message="Les données envoyées dépassent la taille autorisée."), 413
 

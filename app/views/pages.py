@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -11,8 +11,10 @@ from wtforms import RadioField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
+from .. import pieces
 from ..extensions import db
 from ..models import Demande
+from ..pdf import render_pdf
 
 bp = Blueprint("pages", __name__)
 
@@ -63,6 +65,24 @@ def situation() -> str | Response:
 def preambule() -> str:
     """« Votre démarche en ligne » : les 5 étapes, la liste des pièces, « Je continue » (F-05)."""
     return render_template("pages/preambule.html", form=FlaskForm())
+
+
+@bp.route("/titre-de-sejour/liste-des-pieces-justificatives.pdf")
+def liste_des_pieces() -> Response:
+    """« Télécharger la liste des pièces justificatives » (F-23): drawn from the DMN table of step 3."""
+    engine = current_app.extensions["demandes"].catalog.current_engine
+    cache = current_app.extensions.setdefault("pdf_liste_pieces", {})
+    if engine.bundle.content_hash not in cache:
+        groupes, nombre_cas = pieces.liste(engine)
+        cache[engine.bundle.content_hash] = render_pdf(
+            "pdf/liste_pieces.html", groupes=groupes, nombre_cas=nombre_cas, lignes_aide=pieces.lignes_aide,
+            url_traducteurs=current_app.config["URL_TRADUCTEURS"],
+            url_photographes=current_app.config["URL_PHOTOGRAPHES"],
+        )
+    response = make_response(cache[engine.bundle.content_hash])
+    response.headers["Content-Type"] = "application/pdf"
+    response.headers["Content-Disposition"] = 'inline; filename="liste-des-pieces-justificatives.pdf"'
+    return response
 
 
 @bp.route("/mes-demandes")

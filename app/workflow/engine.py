@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -188,6 +189,20 @@ class Engine:
         except WorkflowException as err:
             raise WorkflowStateError("la demande ne peut plus être abandonnée") from err
         self._run(wf)
+
+    def decide(self, decision_id: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Run one DMN decision on its own (the same table the process uses), e.g. for a document."""
+        context = SimpleNamespace(data=dict(data), workflow=SimpleNamespace(script_engine=self._script_engine(None)))
+        return self.bundle.decisions[decision_id].result(context)
+
+    def decision_rows(self, decision_id: str) -> list[dict[str, Any]]:
+        """Every row's outputs of a decision, in order (rows whose outputs need no input data)."""
+        context = SimpleNamespace(data={}, workflow=SimpleNamespace(script_engine=self._script_engine(None)))
+        return [rule.output_as_dict(context) for rule in self.bundle.decisions[decision_id].decision_table.rules]
+
+    def update_ready(self, wf: BpmnWorkflow, task_id: str, values: dict[str, Any]) -> None:
+        """Keep values on a READY user task without completing it (files and numbers given on a page)."""
+        self._ready_task(wf, task_id).data.update(values)
 
     # --- what lists show -------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ class ProcessBundle:
     spec: Any
     subprocess_specs: dict[str, Any]
     decision_outputs: dict[str, set[str]] = field(default_factory=dict)
+    decisions: dict[str, Any] = field(default_factory=dict)
 
     def all_task_specs(self) -> list[Any]:
         return [ts for _, ts in self.task_specs_with_file()]
@@ -95,10 +96,12 @@ def parse_bundle(files: dict[str, str], process_id: str = PROCESS_ID) -> Process
     except XMLSyntaxError as err:
         raise ProcessDefinitionError(current, f"ligne {err.lineno}", f"XML mal formé : {err.msg}") from err
     except ValidationException as err:
-        raise ProcessDefinitionError(err.file_name or current, err.id or err.tag or "?", str(err)) from err
+        where = err.id or (f"ligne {err.line_number}" if err.line_number else "") or err.tag or "?"
+        raise ProcessDefinitionError(err.file_name or current, where, str(err)) from err
     except (SpiffWorkflowException, ValueError, KeyError) as err:
         raise ProcessDefinitionError(current, process_id, str(err)) from err
     bundle = ProcessBundle(content_hash(files), process_id, files, spec, subprocess_specs)
+    bundle.decisions = {ref: parser.get_engine(ref, None) for ref in parser.dmn_parsers}
     for ts in bundle.all_task_specs():
         if isinstance(ts, BusinessRuleTaskMixin):
             table = ts.dmnEngine.decision_table

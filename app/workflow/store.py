@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,13 @@ from .specs import ProcessBundle, parse_bundle, read_process_files, validate_bun
 
 @dataclass
 class TaskContext:
-    """What a service handler may use: the application, the session, the day."""
+    """What a service handler may use: the application, the session, the day, and a list of
+    callables run only once the transaction has committed (e.g. deleting files)."""
 
     demande: Demande
     session: Session
     today: date
+    apres_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
 class ProcessCatalog:
@@ -42,6 +44,10 @@ class ProcessCatalog:
     def _checked(self, bundle: ProcessBundle) -> ProcessBundle:
         validate_bundle(bundle, self.form_keys, set(self.handlers))
         return bundle
+
+    @property
+    def current_engine(self) -> Engine:
+        return self._engines[self.current.content_hash]
 
     def engine(self, version: VersionProcessus) -> Engine:
         if version.empreinte not in self._engines:
@@ -64,8 +70,9 @@ class ProcessCatalog:
 class Instance:
     """One application's workflow, loaded for one action."""
 
-    def __init__(self, demande: Demande, engine: Engine, wf: Any, session: Session, today: date) -> None:
-        self.demande, self.engine, self.wf, self.session, self.today = demande, engine, wf, session, today
+    def __init__(self, demande: Demande, engine: Engine, wf: Any, context: TaskContext) -> None:
+        self.demande, self.engine, self.wf = demande, engine, wf
+        self.session, self.today, self.apres_commit = context.session, context.today, context.apres_commit
 
     def ready(self, lane: str) -> list[ReadyTask]:
         return self.engine.ready_tasks(self.wf, lane)
@@ -124,9 +131,10 @@ class DemandeStore:
         session.add(demande)
         session.flush()
         engine = self.catalog.engine(version)
-        wf = engine.start(data, TaskContext(demande, session, today))
+        context = TaskContext(demande, session, today)
+        wf = engine.start(data, context)
         session.add(EtatProcessus(demande_id=demande.id, version_serialiseur=SERIALIZER_VERSION, etat=""))
-        instance = Instance(demande, engine, wf, session, today)
+        instance = Instance(demande, engine, wf, context)
         instance._log(f"usager:{compte.id}", "demande_creee", {"version": version.empreinte[:12]})
         self._save(instance)
         session.commit()
@@ -148,12 +156,15 @@ class DemandeStore:
             engine = self.catalog.engine(demande.version_processus)
             if state.version_serialiseur != SERIALIZER_VERSION:
                 raise WorkflowStateError(f"état enregistré par le sérialiseur {state.version_serialiseur}")
-            wf = engine.loads(state.etat, TaskContext(demande, session, today))
-            instance = Instance(demande, engine, wf, session, today)
+            context = TaskContext(demande, session, today)
+            wf = engine.loads(state.etat, context)
+            instance = Instance(demande, engine, wf, context)
             yield instance
             if write:
                 self._save(instance)
                 session.commit()
+                for action in context.apres_commit:
+                    action()
         except StaleDataError as err:
             session.rollback()
             raise WorkflowStateError("la demande a été modifiée entre-temps") from err

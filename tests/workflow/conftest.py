@@ -1,6 +1,7 @@
 """Fixtures for the workflow tests: the REAL bpmn/ and dmn/ files, run by the real engine.
 
-The only fake is the « numeroter » service handler (another engineer writes the real one).
+The service handlers are recorders here (the real ones need a database: tests/unit covers them);
+the workflow tests check that the process calls them, when and with what.
 Every step taken through `Parcours` is followed by a save/load round trip
 (`engine.loads(engine.dumps(wf))`) that must resume identically; the test then goes on with the
 loaded instance, so every later step also proves the saved state was complete.
@@ -25,15 +26,19 @@ DMN_DIR = REPO_ROOT / "dmn"
 NUMERO = "5901202403010000001"  # 19 digits, as F-26
 
 
-class FakeNumeroter:
-    """Stands for app/tasks/numeroter.py: records each call, returns a 19-digit number."""
+class Recorder:
+    """Stands for a handler of app/tasks/: records each call, returns a fixed result."""
 
-    def __init__(self) -> None:
+    def __init__(self, result: dict[str, Any]) -> None:
+        self.result = result
         self.calls: list[tuple[Any, dict[str, Any]]] = []
 
     def __call__(self, context: Any, **params: Any) -> dict[str, Any]:
         self.calls.append((context, params))
-        return {"numero": NUMERO}
+        return self.result
+
+
+FakeNumeroter = Recorder
 
 
 @pytest.fixture(scope="session")
@@ -42,13 +47,18 @@ def bundle() -> specs.ProcessBundle:
 
 
 @pytest.fixture
-def numeroter() -> FakeNumeroter:
-    return FakeNumeroter()
+def numeroter() -> Recorder:
+    return Recorder({"numero": NUMERO})
 
 
 @pytest.fixture
-def engine(bundle: specs.ProcessBundle, numeroter: FakeNumeroter) -> Engine:
-    return Engine(bundle, {"numeroter": numeroter})
+def supprimer_documents() -> Recorder:
+    return Recorder({"nombre": 0})
+
+
+@pytest.fixture
+def engine(bundle: specs.ProcessBundle, numeroter: Recorder, supprimer_documents: Recorder) -> Engine:
+    return Engine(bundle, {"numeroter": numeroter, "supprimer_documents": supprimer_documents})
 
 
 def _pending(wf: Any) -> list[tuple[str, str]]:

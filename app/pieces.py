@@ -1,0 +1,61 @@
+"""The list of supporting documents (F-23, Annexe 1), built from the same DMN table as step 3.
+
+The table `pieces_justificatives` is asked for each case that the table `cas_usager` knows: a row
+changed by an analyst changes both the upload step and this PDF.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .workflow.engine import Engine
+
+RUBRIQUES = ("INFORMATIONS PERSONNELLES", "DOMICILE", "MOTIF DE SÉJOUR")
+
+
+@dataclass
+class Piece:
+    code: str
+    titre: str
+    rubrique: str
+    aide: str
+    obligatoire: bool
+    nature: str = "fichier"
+    cas: list[str] = field(default_factory=list)
+
+
+def cas_eligibles(engine: Engine) -> list[tuple[str, str]]:
+    """(code, libellé) of each case of the case table, in order, without the ineligible one."""
+    seen: dict[str, str] = {}
+    for row in engine.decision_rows("cas_usager"):
+        if row.get("cas") and not row.get("motif_non_eligibilite"):
+            seen.setdefault(row["cas"], row.get("cas_libelle", row["cas"]))
+    return list(seen.items())
+
+
+def liste(engine: Engine) -> tuple[list[tuple[str, list[Piece]]], int]:
+    """Documents grouped by rubrique, each with the cases it concerns; and the number of cases."""
+    cas = cas_eligibles(engine)
+    pieces: dict[str, Piece] = {}
+    for code, libelle in cas:
+        for row in engine.decide("pieces_justificatives", {"cas": code}).get("pieces", []):
+            piece = pieces.setdefault(row["code"], Piece(row["code"], row["titre"], row["rubrique"], row["aide"],
+                                                         bool(row.get("obligatoire")), row.get("nature", "fichier")))
+            piece.cas.append(libelle)
+    groupes = [(r, [p for p in pieces.values() if p.rubrique == r]) for r in RUBRIQUES]
+    autres = [p for p in pieces.values() if p.rubrique not in RUBRIQUES]
+    return [(r, ps) for r, ps in groupes if ps] + ([("AUTRES", autres)] if autres else []), len(cas)
+
+
+def lignes_aide(aide: str) -> list[tuple[str, Any]]:
+    """Help text as paragraphs and lists: [("p", text) | ("ul", [items])]."""
+    blocs: list[tuple[str, Any]] = []
+    for ligne in aide.split("\n"):
+        if ligne.startswith("- "):
+            if not blocs or blocs[-1][0] != "ul":
+                blocs.append(("ul", []))
+            blocs[-1][1].append(ligne[2:])
+        elif ligne.strip():
+            blocs.append(("p", ligne))
+    return blocs

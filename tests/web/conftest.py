@@ -1,0 +1,50 @@
+"""Speed for tests/web: the demo people are loaded once per session, each test gets a copy of that database.
+
+Same contract as the `app` fixture of tests/conftest.py (a fresh SQLite database built by the real
+migrations, with the demo people loaded by the real `flask demo-charger` command), but the command
+runs once instead of once per test, and the demo passwords are re-hashed with cheap Argon2 parameters
+so that every login (through the real /connexion view and the real Argon2 check) takes milliseconds.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from app import create_app
+from app.extensions import db
+from app.models import Compte, Personne
+from app.register import demo_people
+
+CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture(scope="session")
+def demo_db(migrated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(migrated_db, path)
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    result = app.test_cli_runner().invoke(args=["demo-charger"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        for _, person in demo_people(date.today()):
+            compte = db.session.scalar(
+                select(Compte).join(Personne).where(Personne.numero_etranger == person.numero_etranger)
+            )
+            compte.mot_de_passe = CHEAP.hash(person.mot_de_passe)
+        db.session.commit()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(demo_db: Path, tmp_path: Path):
+    path = tmp_path / "test.db"
+    shutil.copy(demo_db, path)
+    yield create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                      "DOCUMENTS_DIR": tmp_path / "documents"})
