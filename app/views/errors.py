@@ -24,6 +24,12 @@ def register(app: Flask) -> None:
         return render_template("erreur.html", titre="Page introuvable",
                                message="La page que vous cherchez n'existe pas ou ne vous est pas accessible."), 404
 
+    @app.errorhandler(405)
+    def wrong_method(err: Any) -> Any:
+        return render_template("erreur.html", titre="Page introuvable",
+                               message="Cette adresse ne s'ouvre pas directement. Revenez à la page précédente ou "
+                                       "à l'accueil."), 405
+
     @app.errorhandler(413)
     def too_large(err: Any) -> Any:
         if request.endpoint == "demarche.etape":

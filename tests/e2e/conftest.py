@@ -14,6 +14,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Error,
     Page,
     Playwright,
     Request,
@@ -52,12 +53,12 @@ class BrowserLog:
     blocked: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return (
+        return list(dict.fromkeys(
             [f"JavaScript error: {e}" for e in self.page_errors]
             + [f"console error: {e}" for e in self.console_errors]
             + [f"resource failed: {e}" for e in self.failed_resources]
             + [f"request outside 127.0.0.1 blocked: {u}" for u in self.blocked]
-        )
+        ))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -134,7 +135,8 @@ def _new_context(browser: Browser, live_server: LiveServer, log: BrowserLog, **o
             log.failed_resources.append(f"{response.status} {response.url}")
 
     def on_request_failed(request: Request) -> None:
-        if urlsplit(request.url).hostname in LOCAL_HOSTS:
+        # ERR_ABORTED: a font or icon still loading when a click leaves the page; not a fault of the page.
+        if urlsplit(request.url).hostname in LOCAL_HOSTS and "ERR_ABORTED" not in (request.failure or ""):
             log.failed_resources.append(f"{request.failure} {request.url}")
 
     def on_console(message: ConsoleMessage) -> None:
@@ -143,7 +145,11 @@ def _new_context(browser: Browser, live_server: LiveServer, log: BrowserLog, **o
             log.console_errors.append(message.text)
 
     def on_page(page: Page) -> None:
-        page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+        def on_page_error(error: Error) -> None:
+            where = next((line.strip() for line in (error.stack or "").splitlines() if "at " in line), "")
+            log.page_errors.append(f"{error.message} ({where}) on {page.url}")
+
+        page.on("pageerror", on_page_error)
         page.on("console", on_console)
         page.on("response", on_response)
         page.on("requestfailed", on_request_failed)
@@ -152,9 +158,20 @@ def _new_context(browser: Browser, live_server: LiveServer, log: BrowserLog, **o
     return context
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Keeps each phase's report on the test item, so fixtures know at teardown whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
 @pytest.fixture
-def new_page(browser: Browser, live_server: LiveServer, browser_log: BrowserLog) -> Iterator:
-    """A factory of pages, each in its own context (e.g. a phone viewport); all closed at the end."""
+def new_page(
+    request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer, browser_log: BrowserLog
+) -> Iterator:
+    """A factory of pages, each in its own context (e.g. a phone viewport); all closed at the end.
+    When the test fails, each open page is saved to /tmp/e2e-echec-<test>-<n>.png."""
     contexts: list[BrowserContext] = []
 
     def make(**options) -> Page:
@@ -164,7 +181,14 @@ def new_page(browser: Browser, live_server: LiveServer, browser_log: BrowserLog)
 
     expect.set_options(timeout=TIMEOUT_MS)
     yield make
-    for context in contexts:
+    report = getattr(request.node, "rep_call", None)
+    for number, context in enumerate(contexts):
+        if report is not None and report.failed:
+            for page in context.pages:
+                try:
+                    page.screenshot(path=f"/tmp/e2e-echec-{request.node.name}-{number}.png", full_page=True)
+                except Error:
+                    pass
         context.close()
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import html
+import io
 import re
 from datetime import date, datetime
 from typing import Any
@@ -94,10 +96,36 @@ def is_checked(page: str, name: str) -> bool:
     return bool(tag) and " checked" in tag.group(0)
 
 
+def main_content(page: str) -> str:
+    """The <main> of the page: without the header and footer."""
+    match = re.search(r"<main\b.*?</main>", page, re.S)
+    assert match, "no <main> in the page"
+    return match.group(0)
+
+
 def buttons(page: str) -> list[str]:
-    """The visible labels of the page's buttons, unescaped."""
+    """The visible labels of the buttons of the page's <main>, unescaped."""
     return [html.unescape(re.sub(r"<[^>]+>", "", b)).strip()
-            for b in re.findall(r"<button(?![^>]*defaut-invisible)[^>]*>(.*?)</button>", page, re.S)]
+            for b in re.findall(r"<button(?![^>]*defaut-invisible)[^>]*>(.*?)</button>", main_content(page), re.S)]
+
+
+def input_date(page: str, name: str) -> date | None:
+    """The date shown in a date input, whether the app writes it JJ/MM/AAAA or AAAA-MM-JJ."""
+    value = input_value(page, name)
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value or "", fmt).date()
+        except ValueError:
+            pass
+    return None
+
+
+def row_containing(page: str, needle: str) -> str | None:
+    """The text of the table row that contains `needle`, tags removed."""
+    for row in re.findall(r"<tr\b.*?</tr>", page, re.S):
+        if needle in row:
+            return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip()
+    return None
 
 
 def step1_for(case: str, **overrides: Any) -> dict[str, Any]:
@@ -122,9 +150,33 @@ def to_step3(client: Any, person: Any, case: str, **step1_overrides: Any) -> str
     return url
 
 
+# A real 1×1 PNG: accepted wherever step 3 asks for files (judged by content).
+PNG_1PX = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+EPHOTO = "1234567890123456789012"
+
+
+def step3_fields(page: str) -> dict[str, Any]:
+    """What a person gives at step 3: a small image in every file input, an ephoto number if asked.
+
+    Nothing when the page has no upload (the documents are only listed).
+    """
+    fields: dict[str, Any] = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        if name and 'type="file"' in tag:
+            fields[name.group(1)] = (io.BytesIO(PNG_1PX), "piece.png")
+        elif name and name.group(1) == "ephoto":
+            fields["ephoto"] = EPHOTO
+    return fields
+
+
 def to_depot(client: Any, person: Any, case: str, **step1_overrides: Any) -> str:
     url = to_step3(client, person, case, **step1_overrides)
-    assert post_step(client, url).status_code == 302
+    response = post_step(client, url, **step3_fields(client.get(url).get_data(as_text=True)))
+    assert response.status_code == 302
+    assert "Étape 4 sur 5" in get_text(client, url), "step 3 was not passed"
     return url
 
 
@@ -134,3 +186,16 @@ def deposit(client: Any, person: Any, case: str, **step1_overrides: Any) -> tupl
     response = post_step(client, url, observations="")
     assert response.status_code == 302 and response.location.endswith("/confirmation"), text(response)
     return url, response.location
+
+
+def checked_values(page: str, name: str) -> list[str]:
+    """The values of the checked boxes/radios named `name`."""
+    tags = re.findall(rf'<input[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    return [re.search(r'\bvalue="([^"]*)"', t).group(1) for t in tags if re.search(r"\schecked\b", t)]
+
+
+def selected_option(page: str, name: str) -> str | None:
+    select = re.search(rf'<select[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
+    option = select and re.search(r'<option[^>]*\bselected\b[^>]*\bvalue="([^"]*)"|<option[^>]*\bvalue="([^"]*)"'
+                                  r'[^>]*\bselected\b', select.group(1))
+    return (option.group(1) or option.group(2)) if option else None

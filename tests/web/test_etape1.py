@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +14,7 @@ from tests.web.helpers import (
     STEP1,
     field_error,
     get_text,
+    input_date,
     input_value,
     is_checked,
     login,
@@ -127,7 +129,7 @@ def test_une_erreur_a_l_etape_1_ne_perd_rien_de_ce_qui_etait_enregistre(client, 
     assert post_step(client, url, **dict(STEP1, ville="Roubaix")).status_code == 302
     page = get_text(client, url)
     assert "Étape 2 sur 5" in page
-    assert input_value(page, "date_entree_france") == "2016-07-08"
+    assert input_date(page, "date_entree_france") == date(2016, 7, 8)
     assert is_checked(page, "attestation_polygamie") and is_checked(page, "attestation_sanctions")
 
 
@@ -135,3 +137,13 @@ def test_une_erreur_a_l_etape_1_ne_perd_rien_de_ce_qui_etait_enregistre(client, 
 def test_aucun_attribut_html_ne_vaut_none(client, etape1):
     page = client.get(etape1).get_data(as_text=True)
     assert re.findall(r'\w+="None"', page) == []
+
+
+@pytest.mark.feature("F-07")
+@pytest.mark.parametrize(("champ", "libelle", "longueur"),
+                         [("adresse", "Adresse", 201), ("ville", "Ville", 81), ("complement", "Complément", 121)])
+def test_champ_trop_long_refuse_en_francais_en_le_nommant(client, etape1, champ, libelle, longueur):
+    response = post_step(client, etape1, **dict(STEP1, **{champ: "x" * longueur}))
+    assert response.status_code == 422
+    message = field_error(text(response), champ)
+    assert libelle in message and "Field cannot be longer" not in message, message

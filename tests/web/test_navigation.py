@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.conftest import csrf_token
@@ -10,12 +12,15 @@ from tests.web.helpers import (
     STEP1,
     buttons,
     get_text,
+    input_date,
     input_value,
     is_checked,
     login,
     post_step,
+    selected_option,
     start_draft,
     step2,
+    step3_fields,
     text,
     to_step2,
     to_step3,
@@ -23,7 +28,8 @@ from tests.web.helpers import (
 
 
 def step_buttons(page: str) -> list[str]:
-    return [b for b in buttons(page) if b != "Se déconnecter"]
+    """The buttons of the step; the navigation row is the last four."""
+    return buttons(page)
 
 
 @pytest.mark.feature("F-06")
@@ -31,15 +37,15 @@ def test_stepper_et_boutons_sur_chaque_etape(client, demo):
     person = demo["CAS_3"]
     login(client, person.numero_etranger, person.mot_de_passe)
     url = start_draft(client)
-    saisies = [STEP1, step2(person.date_placement.isoformat(), ["polygamie", "sanctions"]), {}]
+    saisies = [STEP1, step2(person.date_placement.isoformat(), ["polygamie", "sanctions"]), None]
     for numero, saisie in enumerate(saisies, start=1):
         page = get_text(client, url)
         assert f"Étape {numero} sur 5" in page
-        assert step_buttons(page) == NAV_BUTTONS
-        assert post_step(client, url, **saisie).status_code == 302
+        assert step_buttons(page)[-4:] == NAV_BUTTONS
+        assert post_step(client, url, **(saisie or step3_fields(page))).status_code == 302
     page = get_text(client, url)
     assert "Étape 4 sur 5" in page
-    assert step_buttons(page) == NAV_BUTTONS[:3] + ["Déposer la demande >"]
+    assert step_buttons(page)[-4:] == NAV_BUTTONS[:3] + ["Déposer la demande >"]
     response = post_step(client, url)
     assert "Étape 5 sur 5" in get_text(client, response.location)
 
@@ -63,7 +69,7 @@ def test_revenir_garde_les_donnees_des_deux_etapes(client, demo):
     post_step(client, url, action="precedent")
     page = get_text(client, url)
     assert "Étape 2 sur 5" in page
-    assert input_value(page, "date_prise_en_charge_ase") == person.date_placement.isoformat()
+    assert input_date(page, "date_prise_en_charge_ase") == person.date_placement
     assert is_checked(page, "attestation_polygamie") and is_checked(page, "attestation_sanctions")
     post_step(client, url, action="precedent", date_entree_france="2019-03-04")
     page = get_text(client, url)
@@ -73,7 +79,7 @@ def test_revenir_garde_les_donnees_des_deux_etapes(client, demo):
     post_step(client, url, **STEP1)
     page = get_text(client, url)
     assert "Étape 2 sur 5" in page
-    assert input_value(page, "date_entree_france") == "2019-03-04"
+    assert input_date(page, "date_entree_france") == date(2019, 3, 4)
 
 
 @pytest.mark.feature("F-06")
@@ -83,8 +89,8 @@ def test_revenir_sans_valider_garde_ce_qui_etait_tape_a_l_etape_2(client, demo):
     post_step(client, url, action="precedent", date_entree_france="2018-05-06", situation_familiale="Divorcé(e)")
     assert post_step(client, url, **STEP1).status_code == 302
     page = get_text(client, url)
-    assert input_value(page, "date_entree_france") == "2018-05-06"
-    assert 'selected value="Divorcé(e)"' in page or 'value="Divorcé(e)" selected' in page
+    assert input_date(page, "date_entree_france") == date(2018, 5, 6)
+    assert selected_option(page, "situation_familiale") == "Divorcé(e)"
 
 
 @pytest.mark.feature("F-06")
@@ -100,7 +106,7 @@ def test_quitter_puis_je_continue_reprend_a_la_derniere_etape_avec_la_saisie(cli
     assert start_draft(client) == url
     page = get_text(client, url)
     assert "Étape 2 sur 5" in page
-    assert input_value(page, "date_entree_france") == "2017-02-03" and input_value(page, "pays_union") == "Tunisie"
+    assert input_date(page, "date_entree_france") == date(2017, 2, 3) and input_value(page, "pays_union") == "Tunisie"
 
 
 @pytest.mark.feature("F-06")
