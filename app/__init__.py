@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import config
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import csrf, db, limiter, login_manager, migrate
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -24,6 +24,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
 
     from . import forms, tasks
     from .workflow.store import DemandeStore, ProcessCatalog

@@ -71,6 +71,11 @@ def register(app: Flask) -> None:
         click.echo("Comptes de démonstration (identifiant = n° étranger) :")
         for _, demo in people:
             personne = db.session.scalar(select(Personne).filter_by(numero_etranger=demo.numero_etranger))
+            if demo.mot_de_passe is None:
+                click.echo(f"  {demo.numero_etranger}  sans compte            {demo.prenoms} {demo.nom} — {demo.cas} ; "
+                           f"né(e) le {personne.date_naissance:%d/%m/%Y} ; date de prise en charge par l'ASE à "
+                           f"saisir : {demo.date_placement:%d/%m/%Y}")
+                continue
             compte = db.session.scalar(select(Compte).filter_by(personne_id=personne.id))
             if compte is None:
                 compte = Compte(personne_id=personne.id, email=f"{demo.numero_etranger}@demo.example.org")

@@ -59,6 +59,11 @@ def load() -> dict[str, object]:
         ),
         "PAGE_COURRIELS": _flag("PAGE_COURRIELS", "0" if os.environ.get("SMTP_HOST") else "1"),
         "WORKER_INTERVALLE": float(os.environ.get("WORKER_INTERVALLE", "5")),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "FC_ISSUER": os.environ.get("FC_ISSUER", ""),
+        "FC_CLIENT_ID": os.environ.get("FC_CLIENT_ID", ""),
+        "FC_CLIENT_SECRET": os.environ.get("FC_CLIENT_SECRET", ""),
+        "FC_ACR_VALUES": os.environ.get("FC_ACR_VALUES", "eidas1"),
         # One file of 10 MB at most per request, plus the form fields: larger bodies are refused early.
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024 + 256 * 1024,
     }

@@ -81,7 +81,7 @@ class DemoPerson:
     nom: str
     cas: str
     date_placement: date
-    mot_de_passe: str
+    mot_de_passe: str | None  # None: no account yet, to show the account creation
 
 
 def _years_ago(today: date, years: int, days: int = 0) -> date:
@@ -106,6 +106,7 @@ def demo_people(today: date) -> list[tuple[dict[str, str], DemoPerson]]:
     cas2 = _years_ago(today, 16, 200)  # 16 years and ~7 months
     cas3 = _years_ago(today, 18, 90)   # 18 years and 3 months
     inel = _years_ago(today, 18, 30)
+    sans_compte = _years_ago(today, 17, 100)
     circ = (f"{(today - timedelta(days=400)).strftime('%d/%m/%Y')}|{(today + timedelta(days=330)).strftime('%d/%m/%Y')}"
             "|Document de circulation||Accepté")
     return [
@@ -121,4 +122,7 @@ def demo_people(today: date) -> list[tuple[dict[str, str], DemoPerson]]:
         (row("5908002016", "NGUYỄN", "Thị Lan", "Féminin", inel, "VIETNAM", "Hà Nội", "Vietnamienne"),
          DemoPerson("5908002016", "Thị Lan", "NGUYỄN", "non éligible (confiée à l'ASE après 16 ans)",
                     _years_ago(inel, -17), "Demo-NonElig1!")),
+        (row("5908002020", "HAILE", "Selam", "Féminin", sans_compte, "ERYTHREE", "Asmara", "Érythréenne"),
+         DemoPerson("5908002020", "Selam", "HAILE", "CAS 1, sans compte : créez-le depuis « Créer votre compte »",
+                    _years_ago(sans_compte, -15), None)),
     ]

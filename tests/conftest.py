@@ -59,9 +59,9 @@ class Demo:
 
 @pytest.fixture
 def demo() -> dict[str, Demo]:
-    """The demo people by case: 'CAS_1', 'CAS_2', 'CAS_3', 'NON_ELIGIBLE' (dates from today)."""
+    """The demo people by case: 'CAS_1', 'CAS_2', 'CAS_3', 'NON_ELIGIBLE', 'SANS_COMPTE' (dates from today)."""
     people = [p for _, p in demo_people(date.today())]
-    keys = ["CAS_1", "CAS_2", "CAS_3", "NON_ELIGIBLE"]
+    keys = ["CAS_1", "CAS_2", "CAS_3", "NON_ELIGIBLE", "SANS_COMPTE"]
     return {k: Demo(p.numero_etranger, p.mot_de_passe, p.date_placement) for k, p in zip(keys, people, strict=True)}
 
 

@@ -1,28 +1,68 @@
-"""Applicant login (minimal: identifiant = n° étranger + password; account creation comes with F-01)."""
+"""Accounts: creation with a 24-hour e-mail link (F-01), password (F-02), login, logout, FranceConnect (F-03).
+
+The logic lives in app/comptes.py and app/franceconnect.py; these views fetch, check, act and render.
+Repeated attempts are slowed down by Flask-Limiter: failed logins per identifiant and per address,
+account creations per e-mail and per address, forgotten-password requests per identifiant and per address.
+"""
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import hashlib
+import math
+import re
+import time
+from typing import Any
+
+import requests
+from authlib.integrations.base_client import OAuthError
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
 from flask_login import login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from joserfc.errors import JoseError
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired
+from wtforms import PasswordField, StringField, ValidationError
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
-from ..extensions import db, login_manager
-from ..models import Compte, Personne
+from .. import comptes, franceconnect
+from ..extensions import db, limiter, login_manager
+from ..forms.fields import FrenchDateField, PastDate, required
+from ..models import Compte
 
 bp = Blueprint("auth", __name__)
-hasher = PasswordHasher()
-# Verified when the identifiant is unknown, so both answers take the same time.
-_DUMMY_HASH = hasher.hash("compte-inexistant")
 
 login_manager.login_view = "auth.connexion"
 login_manager.login_message = "Veuillez vous identifier pour accéder à cette page."
 login_manager.login_message_category = "info"
+
+# Slowing down (Flask-Limiter syntax). Only failed logins count; creations and forgotten-password
+# requests count when the form was valid (a typo costs nothing).
+ECHECS_PAR_IDENTIFIANT = "5 per 15 minutes"
+ECHECS_PAR_ADRESSE_IP = "30 per 15 minutes"
+CREATIONS_PAR_EMAIL = "5 per hour"
+CREATIONS_PAR_ADRESSE_IP = "30 per hour"
+OUBLIS_PAR_IDENTIFIANT = "3 per hour"
+OUBLIS_PAR_ADRESSE_IP = "30 per hour"
+
+L_EMAIL = "Adresse email"
+L_EMAIL_CONFIRMATION = "Confirmation de l'adresse email"
+L_NUMERO = "Numéro étranger"
+L_NAISSANCE = "Date de naissance"
+L_NOUVEAU = "Nouveau mot de passe"
+L_CONFIRMATION = "Confirmation du mot de passe"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @login_manager.user_loader
@@ -30,38 +70,133 @@ def load_user(user_id: str) -> Compte | None:
     kind, _, raw = user_id.partition(":")
     if kind != "usager" or not raw.isdigit():
         return None
-    return db.session.get(Compte, int(raw))
+    compte = db.session.get(Compte, int(raw))
+    return compte if compte is not None and compte.actif else None
+
+
+# --- Forms ---------------------------------------------------------------------------------------------------
+
+
+def _sans_espaces(valeur: str | None) -> str | None:
+    return re.sub(r"\s", "", valeur) if valeur else valeur
+
+
+def _strip(valeur: str | None) -> str | None:
+    return valeur.strip() if valeur else valeur
+
+
+NUMERO_10_CHIFFRES = Regexp(r"^\d{10}$", message="Le numéro étranger doit comporter 10 chiffres.")
 
 
 class LoginForm(FlaskForm):
-    identifiant = StringField("Identifiant", validators=[DataRequired("Le champ « Identifiant » est obligatoire.")])
-    mot_de_passe = PasswordField(
-        "Mot de passe", validators=[DataRequired("Le champ « Mot de passe » est obligatoire.")]
-    )
+    identifiant = StringField("Identifiant", validators=[DataRequired(required("Identifiant"))],
+                              filters=[_sans_espaces])
+    mot_de_passe = PasswordField("Mot de passe", validators=[DataRequired(required("Mot de passe"))])
+
+
+class CreationCompteForm(FlaskForm):
+    email = StringField(L_EMAIL, filters=[_strip], validators=[
+        DataRequired(required(L_EMAIL)),
+        Length(max=254, message=f"Le champ « {L_EMAIL} » ne doit pas dépasser 254 caractères."),
+        Regexp(EMAIL, message=f"Le champ « {L_EMAIL} » doit contenir une adresse email valide "
+                              "(par exemple nom@exemple.fr)."),
+    ])
+    email_confirmation = StringField(L_EMAIL_CONFIRMATION, filters=[_strip],
+                                     validators=[DataRequired(required(L_EMAIL_CONFIRMATION))])
+    numero_etranger = StringField(L_NUMERO, filters=[_sans_espaces],
+                                  validators=[DataRequired(required(L_NUMERO)), NUMERO_10_CHIFFRES])
+    date_naissance = FrenchDateField(L_NAISSANCE, validators=[InputRequired(required(L_NAISSANCE)),
+                                                              PastDate(L_NAISSANCE)])
+
+    def validate_email_confirmation(self, field: Any) -> None:
+        if self.email.data and field.data and field.data.lower() != self.email.data.lower():
+            raise ValidationError("Les deux adresses email saisies ne sont pas identiques.")
+
+
+class PolitiqueMotDePasse:
+    """Every rule the password breaks, each with its own French message."""
+
+    def __call__(self, form: Any, field: Any) -> None:
+        messages = comptes.regles_non_respectees(field.data or "")
+        if messages:
+            field.errors.extend(messages[:-1])
+            raise ValidationError(messages[-1])
+
+
+class MotDePasseForm(FlaskForm):
+    nouveau = PasswordField(L_NOUVEAU, validators=[InputRequired(required(L_NOUVEAU)), PolitiqueMotDePasse()])
+    confirmation = PasswordField(L_CONFIRMATION, validators=[
+        InputRequired(required(L_CONFIRMATION)),
+        EqualTo("nouveau", message="Les deux mots de passe saisis ne sont pas identiques."),
+    ])
+
+
+class MotDePasseOublieForm(FlaskForm):
+    identifiant = StringField("Identifiant", filters=[_sans_espaces],
+                              validators=[DataRequired(required("Identifiant")), NUMERO_10_CHIFFRES])
+
+
+# --- Rate limits ------------------------------------------------------------------------------------------------
+
+
+def _cle(prefixe: str, valeur: str | None) -> str:
+    """A limit key that keeps no identifiant or address in clear (in logs or in the limits storage)."""
+    valeur = (valeur or "").strip().lower()
+    return f"{prefixe}:{hashlib.sha256(valeur.encode()).hexdigest()[:32]}" if valeur else ""
+
+
+def _cle_identifiant() -> str:
+    return _cle("identifiant", _sans_espaces(request.form.get("identifiant")))
+
+
+def _cle_email() -> str:
+    return _cle("email", request.form.get("email"))
+
+
+def _tentative_comptee(_: Response) -> bool:
+    return bool(g.get("tentative_comptee"))
+
+
+def _limite(valeur: str, cle: Any) -> Any:
+    return limiter.limit(valeur, key_func=cle, methods=["POST"], deduct_when=_tentative_comptee)
+
+
+@bp.app_errorhandler(429)
+def trop_de_tentatives(err: Any) -> tuple[str, int, dict[str, str]]:
+    """« Trop de tentatives » : when the person may try again."""
+    limite = limiter.current_limit
+    # reset_at is rounded up by one second by Flask-Limiter: « 1 per hour » must read 60 minutes, not 61.
+    secondes = max(1, math.ceil(limite.reset_at - 1 - time.time())) if limite else 15 * 60
+    minutes = math.ceil(secondes / 60)
+    return (render_template("auth/trop_de_tentatives.html", minutes=minutes), 429,
+            {"Retry-After": str(secondes)})
+
+
+# --- Login and logout ---------------------------------------------------------------------------------------------
 
 
 def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else url_for("pages.accueil")
 
 
+def _ouvrir_session(compte: Compte) -> None:
+    """A new session at login: nothing from before (a planted cookie, a half-done flow) is kept."""
+    session.clear()
+    login_user(compte)
+
+
 @bp.route("/connexion", methods=["GET", "POST"])
+@_limite(ECHECS_PAR_IDENTIFIANT, _cle_identifiant)
+@_limite(ECHECS_PAR_ADRESSE_IP, get_remote_address)
 def connexion() -> str | Response:
     """« Vous avez déjà un compte » : identifiant (n° étranger) et mot de passe."""
     form = LoginForm()
     if form.validate_on_submit():
-        compte = db.session.scalar(
-            select(Compte).join(Personne).where(Personne.numero_etranger == form.identifiant.data.strip())
-        )
-        try:
-            hasher.verify(compte.mot_de_passe if compte and compte.mot_de_passe else _DUMMY_HASH,
-                          form.mot_de_passe.data)
-            ok = compte is not None and bool(compte.mot_de_passe)
-        except (VerificationError, InvalidHashError):
-            ok = False
-        if ok:
-            session.clear()  # a new session at login
-            login_user(compte)
+        compte = comptes.authentifier(db.session, form.identifiant.data, form.mot_de_passe.data)
+        if compte is not None:
+            _ouvrir_session(compte)
             return redirect(_safe_next(request.args.get("next")))
+        g.tentative_comptee = True
         flash("Identifiant ou mot de passe incorrect.", "error")
     return render_template("auth/connexion.html", form=form)
 
@@ -69,32 +204,170 @@ def connexion() -> str | Response:
 @bp.route("/deconnexion", methods=["POST"])
 @login_required
 def deconnexion() -> Response:
-    """Se déconnecter."""
+    """Se déconnecter (et de FranceConnect, si l'on s'était identifié par FranceConnect)."""
+    id_token = session.get("fc_id_token")
     logout_user()
     session.clear()
+    fc = franceconnect.client() if id_token else None
+    if fc is not None:
+        try:
+            if fc.load_server_metadata().get("end_session_endpoint"):
+                return fc.logout_redirect(post_logout_redirect_uri=franceconnect.url_retour("auth.franceconnect_fin"),
+                                          id_token_hint=id_token)
+        except (requests.RequestException, ValueError):
+            pass  # the provider is unreachable: the session here is closed all the same
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("pages.accueil"))
 
 
-@bp.route("/franceconnect")
-def franceconnect() -> str:
-    """« S'identifier avec FranceConnect » : not configured on this instance."""
-    return render_template("auth/indisponible.html", titre="FranceConnect",
-                           message="FranceConnect n'est pas configuré sur cette instance. "
-                                   "Identifiez-vous avec votre identifiant et votre mot de passe.")
+# --- Account creation (F-01) --------------------------------------------------------------------------------------
 
 
-@bp.route("/creer-mon-compte")
-def creer_compte() -> str:
-    """Création de compte : pas encore disponible sur cette instance."""
-    return render_template("auth/indisponible.html", titre="Créer votre compte",
-                           message="La création de compte en ligne n'est pas encore disponible sur cette instance "
-                                   "de démonstration. Utilisez un des comptes de démonstration.")
+@bp.route("/creer-mon-compte", methods=["GET", "POST"])
+@_limite(CREATIONS_PAR_EMAIL, _cle_email)
+@_limite(CREATIONS_PAR_ADRESSE_IP, get_remote_address)
+def creer_compte() -> str | Response:
+    """Création de compte : adresse email (deux fois), n° étranger et date de naissance, vérifiés au registre."""
+    form = CreationCompteForm()
+    if form.validate_on_submit():
+        g.tentative_comptee = True
+        try:
+            comptes.demander_creation(db.session, form.numero_etranger.data, form.date_naissance.data,
+                                      form.email.data)
+            db.session.commit()
+        except IntegrityError:  # the same person at the same moment: the first request won
+            db.session.rollback()
+        # The same answer whatever happened: nobody learns from it who is in the register.
+        return redirect(url_for("auth.creation_enregistree"))
+    return render_template("auth/creer_compte.html", form=form), 422 if form.errors else 200
 
 
-@bp.route("/mot-de-passe-oublie")
-def mot_de_passe_oublie() -> str:
-    """Mot de passe oublié : pas encore disponible sur cette instance."""
-    return render_template("auth/indisponible.html", titre="Mot de passe oublié",
-                           message="La réinitialisation du mot de passe n'est pas encore disponible sur cette "
-                                   "instance de démonstration.")
+@bp.route("/creer-mon-compte/demande-enregistree")
+def creation_enregistree() -> str:
+    """« Demande de création de compte bien enregistrée. »"""
+    return render_template("auth/creation_enregistree.html")
+
+
+# --- Password (F-02) ----------------------------------------------------------------------------------------------
+
+
+def _lien_invalide(erreur: comptes.LienInvalide) -> tuple[str, int]:
+    return render_template("auth/lien_invalide.html", raison=erreur.raison, objet=erreur.objet), 400
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+def mot_de_passe() -> str | Response | tuple[str, int]:
+    """« Réinitialisation du mot de passe », ouverte par le lien du courriel (valable 24 heures, une fois)."""
+    jeton = request.args.get("jeton", "")
+    try:
+        compte, _objet = comptes.lire_jeton(db.session, jeton)
+    except comptes.LienInvalide as erreur:
+        return _lien_invalide(erreur)
+    form = MotDePasseForm()
+    if form.validate_on_submit():
+        comptes.definir_mot_de_passe(compte, form.nouveau.data)
+        db.session.commit()
+        session.clear()  # whoever was logged in on this browser, the next step is a fresh login
+        flash("Votre mot de passe a bien été enregistré. Vous pouvez maintenant vous identifier avec votre "
+              "identifiant (votre numéro étranger) et ce mot de passe.", "success")
+        return redirect(url_for("auth.connexion"))
+    page = render_template("auth/mot_de_passe.html", form=form, jeton=jeton)
+    return page, 422 if form.errors else 200
+
+
+@bp.after_request
+def pas_de_jeton_dans_le_referer(response: Response) -> Response:
+    """The link's token is in the address: it must not leave in a Referer header."""
+    if request.endpoint == "auth.mot_de_passe":
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
+@_limite(OUBLIS_PAR_IDENTIFIANT, _cle_identifiant)
+@_limite(OUBLIS_PAR_ADRESSE_IP, get_remote_address)
+def mot_de_passe_oublie() -> str | Response | tuple[str, int]:
+    """« Mot de passe oublié ? » : un nouveau lien de 24 heures, envoyé à l'adresse du compte."""
+    form = MotDePasseOublieForm()
+    if form.validate_on_submit():
+        g.tentative_comptee = True
+        comptes.demander_reinitialisation(db.session, form.identifiant.data)
+        db.session.commit()
+        return redirect(url_for("auth.oubli_enregistre"))
+    return render_template("auth/mot_de_passe_oublie.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/mot-de-passe-oublie/demande-enregistree")
+def oubli_enregistre() -> str:
+    """The same answer whether the identifiant has an account or not."""
+    return render_template("auth/oubli_enregistre.html")
+
+
+# --- FranceConnect (F-03) -----------------------------------------------------------------------------------------
+
+FC_INDISPONIBLE = ("FranceConnect n'est pas disponible sur cette instance : aucun fournisseur d'identité n'y est "
+                   "configuré. Identifiez-vous avec votre identifiant et votre mot de passe.")
+FC_ECHEC = ("La connexion avec FranceConnect n'a pas abouti. Vous pouvez réessayer, ou vous identifier avec votre "
+            "identifiant et votre mot de passe.")
+
+
+def _page_franceconnect(message: str, statut: int = 200) -> tuple[str, int]:
+    return render_template("auth/indisponible.html", titre="FranceConnect", message=message), statut
+
+
+@bp.route("/franceconnect", endpoint="franceconnect")
+def franceconnect_debut() -> Response | tuple[str, int]:
+    """« S'identifier avec FranceConnect » : vers le fournisseur d'identité, s'il est configuré."""
+    fc = franceconnect.client()
+    if fc is None:
+        return _page_franceconnect(FC_INDISPONIBLE)
+    suivant = _safe_next(request.args.get("next"))
+    try:
+        reponse = fc.authorize_redirect(franceconnect.url_retour("auth.franceconnect_retour"),
+                                        **franceconnect.parametres_autorisation())
+    except (requests.RequestException, ValueError, KeyError, RuntimeError) as err:
+        current_app.logger.warning("FranceConnect injoignable : %s", type(err).__name__)
+        return _page_franceconnect(FC_ECHEC, 502)
+    session["fc_suivant"] = suivant
+    return reponse
+
+
+@bp.route("/franceconnect/retour")
+def franceconnect_retour() -> Response | tuple[str, int]:
+    """Retour de FranceConnect : le code est échangé, l'identité rattachée au registre, la session ouverte."""
+    fc = franceconnect.client()
+    if fc is None:
+        abort(404)
+    if request.args.get("error") == "access_denied":
+        return _page_franceconnect("Vous avez annulé la connexion avec FranceConnect. Vous pouvez réessayer, ou "
+                                   "vous identifier avec votre identifiant et votre mot de passe.")
+    try:
+        token = fc.authorize_access_token()
+        identite = franceconnect.identite(fc, token)
+    except (OAuthError, JoseError, franceconnect.ReponseInvalide, requests.RequestException, ValueError,
+            KeyError) as err:
+        current_app.logger.warning("FranceConnect : échec du retour (%s : %s)", type(err).__name__, str(err)[:200])
+        return _page_franceconnect(FC_ECHEC, 400)
+    try:
+        compte = comptes.rattacher_franceconnect(db.session, identite)
+        db.session.commit()
+    except comptes.IdentiteNonRattachee:
+        db.session.rollback()
+        return render_template("auth/franceconnect_inconnu.html"), 403
+    except (comptes.CompteDejaRattache, IntegrityError):
+        db.session.rollback()
+        return _page_franceconnect("Votre compte est déjà associé à une autre identité FranceConnect. Identifiez-vous "
+                                   "avec votre identifiant et votre mot de passe.", 409)
+    suivant = session.get("fc_suivant")
+    _ouvrir_session(compte)
+    if token.get("id_token"):
+        session["fc_id_token"] = token["id_token"]  # for the logout at FranceConnect
+    return redirect(_safe_next(suivant))
+
+
+@bp.route("/franceconnect/deconnecte")
+def franceconnect_fin() -> Response:
+    """Back from FranceConnect's logout (this session was already closed before leaving)."""
+    flash("Vous êtes déconnecté(e).", "info")
+    return redirect(url_for("pages.accueil"))

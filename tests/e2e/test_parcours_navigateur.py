@@ -139,7 +139,11 @@ REQUIS_CAS_3 = {
 
 def joindre(page: Page, titre: str, fichier: Path) -> None:
     """Choose a file in a document's block: the page sends it at once and lists it."""
-    page.get_by_label(re.compile(rf"^Joindre un fichier pour « {re.escape(titre)} »")).set_input_files(str(fichier))
+    champ_fichier = page.get_by_label(re.compile(rf"^Joindre un fichier pour « {re.escape(titre)} »"))
+    expect(champ_fichier).to_be_attached()
+    page.wait_for_load_state("load")  # the page's script that sends the chosen file must be there
+    with page.expect_navigation():
+        champ_fichier.set_input_files(str(fichier))
     expect(bouton(page, f"SUPPRIMER {fichier.name.upper()}")).to_be_visible()
 
 

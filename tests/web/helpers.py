@@ -77,8 +77,8 @@ def paris_today() -> date:
 
 
 def field_error(page: str, field_id: str) -> str | None:
-    """The error message shown right under a field (macros.errors), or None."""
-    match = re.search(rf'<p class="fr-error-text" id="{re.escape(field_id)}-erreur">(.*?)</p>', page, re.S)
+    """The (first) error message shown right under a field (macros.errors), or None."""
+    match = re.search(rf'<div id="{re.escape(field_id)}-erreur"><p class="fr-error-text">(.*?)</p>', page, re.S)
     return html.unescape(match.group(1)) if match else None
 
 
