@@ -108,6 +108,13 @@ class Demande(db.Model):
     modifiee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     deposee_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Instruction (issue 6) and deposit (issue 5): what queues and timers read without loading the workflow.
+    departement: Mapped[str | None] = mapped_column(String(3), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
+    echeance: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    prochain_timer: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    demande_tardive: Mapped[bool] = mapped_column(default=False)
+    confirmation_sha256: Mapped[str | None] = mapped_column(String(64))
     compte: Mapped[Compte] = relationship()
     version_processus: Mapped[VersionProcessus] = relationship()
     __mapper_args__ = {"version_id_col": version}
@@ -165,10 +172,14 @@ class Courriel(db.Model):
 
 
 class Document(db.Model):
-    """A file attached to an application, stored outside the web root under its SHA-256."""
+    """A file attached to an application, stored outside the web root under its SHA-256.
+
+    `tour` 0 is the deposit; a file given in answer to the n-th demande de complément has tour n.
+    """
 
     __tablename__ = "document"
     id: Mapped[int] = mapped_column(primary_key=True)
+    tour: Mapped[int] = mapped_column(Integer, default=0)
     demande_id: Mapped[int] = mapped_column(ForeignKey("demande.id"), index=True)
     compte_id: Mapped[int] = mapped_column(ForeignKey("compte.id"), index=True)
     piece: Mapped[str] = mapped_column(String(60))
@@ -177,3 +188,52 @@ class Document(db.Model):
     taille: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Agent(UserMixin, db.Model):
+    """A prefecture agent (F-30): not an applicant; sees only the applications of their prefectures."""
+
+    __tablename__ = "agent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    nom: Mapped[str] = mapped_column(String(120))
+    prenom: Mapped[str] = mapped_column(String(120))
+    mot_de_passe: Mapped[str] = mapped_column(String(255))
+    actif: Mapped[bool] = mapped_column(default=True)
+    cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    prefectures: Mapped[list[AgentPrefecture]] = relationship(cascade="all, delete-orphan")
+
+    def get_id(self) -> str:
+        return f"agent:{self.id}"
+
+    @property
+    def departements(self) -> set[str]:
+        return {p.departement for p in self.prefectures}
+
+    @property
+    def nom_complet(self) -> str:
+        return f"{self.prenom} {self.nom}"
+
+
+class AgentPrefecture(db.Model):
+    """An agent's attachment to a prefecture, by department code (« 59 », « 2A », « 974 »)."""
+
+    __tablename__ = "agent_prefecture"
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id"), primary_key=True)
+    departement: Mapped[str] = mapped_column(String(3), primary_key=True, index=True)
+
+
+class Notification(db.Model):
+    """A message to the applicant in « Mes Notifications » (F-14); opening it is the acknowledgement of receipt."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demande.id"), index=True)
+    compte_id: Mapped[int] = mapped_column(ForeignKey("compte.id"), index=True)
+    nature: Mapped[str] = mapped_column(String(40))
+    objet: Mapped[str] = mapped_column(String(200))
+    contenu: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    creee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    lue_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    repondue_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    document_sha256: Mapped[str | None] = mapped_column(String(64))
