@@ -133,6 +133,19 @@ def recevoir(flux: IO[bytes], nom: str) -> FichierRecu:
         raise
 
 
+def stocker(contenu: bytes) -> str:
+    """Store bytes made by the app (a PDF) under their SHA-256; the same bytes are stored once."""
+    sha = hashlib.sha256(contenu).hexdigest()
+    final = chemin(sha)
+    if not final.exists():
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=final.parent)
+        with os.fdopen(fd, "wb") as out:
+            out.write(contenu)
+        os.replace(tmp, final)
+    return sha
+
+
 def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], flux: IO[bytes],
             nom: str) -> Document:
     """Attach one file to one required document of a draft, within the limits of F-10."""

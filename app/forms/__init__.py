@@ -9,7 +9,10 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-FORM_KEYS = ("informations_personnelles", "motif_sejour", "demandeur_non_eligible", "justificatifs", "depot")
+FORM_KEYS = (
+    "informations_personnelles", "motif_sejour", "demandeur_non_eligible", "justificatifs", "depot",
+    "examiner_demande", "decider", "repondre_complement",
+)
 
 REGISTRY: dict[str, ModuleType] = {key: importlib.import_module(f"{__name__}.{key}") for key in FORM_KEYS}
 

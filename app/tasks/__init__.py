@@ -10,7 +10,8 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-OPERATORS = ("numeroter", "supprimer_documents")
+OPERATORS = ("numeroter", "supprimer_documents", "produire_confirmation", "envoyer_courriel", "notifier",
+             "produire_attestation")
 
 HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     op: importlib.import_module(f"{__name__}.{op}").handle for op in OPERATORS

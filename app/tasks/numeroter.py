@@ -25,6 +25,16 @@ def departement(code_postal: str) -> str:
     return code[:2]
 
 
+def departement_prefecture(code_postal: str) -> str:
+    """The department whose prefecture is competent: « 2A »/« 2B » in Corsica, 971…976 overseas."""
+    code = (code_postal or "").strip()
+    if code.startswith("20"):
+        return "2A" if int(code) < 20200 else "2B"
+    if code[:2] in ("97", "98"):
+        return code[:3]
+    return departement(code)
+
+
 def next_value(session: Any, key: str) -> int:
     """Increment a named counter atomically (row lock held until commit)."""
     dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -43,5 +53,6 @@ def handle(ctx: Any, code_postal: str) -> dict[str, Any]:
     dept = departement(code_postal)
     sequence = next_value(ctx.session, f"demande:{dept}:{jour}")
     demande.numero = f"{dept}01{jour}{sequence:07d}"
+    demande.departement = departement_prefecture(code_postal)
     demande.deposee_le = moment
     return {"numero": demande.numero, "deposee_le": moment.isoformat()}

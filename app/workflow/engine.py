@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins import SubWorkflowTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import IntermediateCatchEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import StandardLoopTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -125,7 +129,11 @@ class Engine:
         return [self._ready(t) for t in tasks]
 
     def complete(self, wf: BpmnWorkflow, task_id: str, values: dict[str, Any], today: date) -> None:
-        """Complete the READY user task `task_id` with typed values, then run the engine."""
+        """Complete the READY user task `task_id` with typed values, then run the engine.
+
+        Due timers fire first: an answer given after its deadline must not win the race.
+        """
+        self.fire_due_timers(wf)
         task = self._ready_task(wf, task_id)
         task.data.update(values)
         task.data["date_du_jour"] = today
@@ -207,20 +215,22 @@ class Engine:
     # --- what lists show -------------------------------------------------------------------------
 
     def status(self, wf: BpmnWorkflow) -> Status:
-        """Where the application stands: the end event reached, or the top-level activity running."""
+        """Where the application stands, in the diagram's own words: the end event reached, else the
+        top-level user task waiting, else the sub-process running, else the event awaited."""
         if wf.completed:
             ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent) if t.workflow is wf]
             spec = max(ends, key=lambda t: t.last_state_change).task_spec
             return Status(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, None, None, True)
-        running = TaskState.STARTED | TaskState.READY | TaskState.WAITING
-        active = [
-            t.task_spec
-            for t in wf.get_tasks(state=running)
-            if t.workflow is wf and t.task_spec.bpmn_id and not isinstance(t.task_spec, CatchingEvent)
-        ]
         ready = self.ready_tasks(wf)
         first = ready[0] if ready else None
-        where = active[0] if active else None
+        top = [t for t in wf.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING)
+               if t.workflow is wf and t.task_spec.bpmn_id]
+        ranked = (
+            [t for t in top if t.task_spec.manual and t.state == TaskState.READY]
+            + [t for t in top if isinstance(t.task_spec, SubWorkflowTaskMixin)]
+            + [t for t in top if isinstance(t.task_spec, IntermediateCatchEvent)]
+        )
+        where = ranked[0].task_spec if ranked else None
         return Status(
             where.bpmn_id if where else "en_cours",
             (where.bpmn_name or where.bpmn_id) if where else "En cours",
@@ -228,6 +238,30 @@ class Engine:
             first.etape if first else None,
             False,
         )
+
+    def send_message(self, wf: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
+        """Deliver a BPMN message (e.g. « notification_lue ») to the event waiting for it."""
+        try:
+            wf.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+        except WorkflowException as err:
+            raise WorkflowStateError(f"la demande n'attend pas le message « {name} »") from err
+        self._run(wf)
+
+    def fire_due_timers(self, wf: BpmnWorkflow) -> None:
+        """Fire the timers whose time has come (refresh, then run: SPIFFWORKFLOW.md pattern 3)."""
+        wf.refresh_timers()
+        self._run(wf)
+
+    def timers(self, wf: BpmnWorkflow) -> dict[str, datetime]:
+        """Due time (UTC) of each waiting timer, by the bpmn id of its event."""
+        due = {}
+        for task in wf.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            value = task.internal_data.get("event_value")
+            if isinstance(definition, TimerEventDefinition) and value:
+                moment = datetime.fromisoformat(value)
+                due[task.task_spec.bpmn_id] = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return due
 
     def workflow_data(self, wf: BpmnWorkflow) -> dict[str, Any]:
         """The data of the most recently completed task: what the process knows now."""
@@ -257,6 +291,8 @@ class Engine:
 
     def _script_engine(self, context: Any) -> ProcessScriptEngine:
         def call(operator: str, params: dict[str, Any], task: Any) -> dict[str, Any]:
+            with suppress(AttributeError):  # what the process knows at this task, for the handler
+                context.data = dict(task.data)
             return self.handlers[operator](context, **params)
 
         return ProcessScriptEngine(call)

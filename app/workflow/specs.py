@@ -126,9 +126,9 @@ def validate_bundle(bundle: ProcessBundle, form_keys: set[str], operators: set[s
                 raise ProcessDefinitionError(
                     file, ts.name, f"tâche utilisateur dans le couloir « {ts.lane} » que personne ne tient"
                 )
-            etape = ts.extensions.get("properties", {}).get("etape", "")
-            if not etape.isdigit():
-                raise ProcessDefinitionError(file, ts.name, "propriété « etape » absente ou non numérique")
+            etape = ts.extensions.get("properties", {}).get("etape")
+            if etape is not None and not etape.isdigit():
+                raise ProcessDefinitionError(file, ts.name, "propriété « etape » non numérique")
         elif isinstance(ts, ServiceTask):
             if ts.operation_name not in operators:
                 raise ProcessDefinitionError(

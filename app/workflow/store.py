@@ -31,6 +31,7 @@ class TaskContext:
     session: Session
     today: date
     apres_commit: list[Callable[[], None]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 class ProcessCatalog:
@@ -97,6 +98,16 @@ class Instance:
 
     def status(self) -> Status:
         return self.engine.status(self.wf)
+
+    def message(self, name: str, payload: dict[str, Any], acteur: str) -> None:
+        self.engine.send_message(self.wf, name, payload)
+        self._log(acteur, f"message:{name}", _jsonable(payload))
+
+    def fire_due_timers(self) -> None:
+        before = self.status().etat
+        self.engine.fire_due_timers(self.wf)
+        if self.status().etat != before:
+            self._log("systeme", "delai_echu", {"avant": before, "apres": self.status().etat})
 
     def _ready_by_id(self, task_id: str) -> ReadyTask:
         for task in self.engine.ready_tasks(self.wf):
@@ -180,6 +191,11 @@ class DemandeStore:
         demande = instance.demande
         demande.etat, demande.etat_libelle = status.etat, status.etat_libelle
         demande.formulaire, demande.etape = status.form, status.etape
-        demande.cas = instance.data().get("cas") or demande.cas
+        data = instance.data()
+        demande.cas = data.get("cas") or demande.cas
+        demande.demande_tardive = bool(data.get("demande_tardive"))
+        timers = instance.engine.timers(instance.wf)
+        demande.prochain_timer = min(timers.values(), default=None)
+        demande.echeance = timers.get("delai_reponse")
         demande.modifiee_le = utcnow()
         instance.session.flush()

@@ -9,7 +9,7 @@ import pytest
 
 from app.extensions import db
 from app.tasks import HANDLERS
-from app.tasks.numeroter import departement
+from app.tasks.numeroter import departement, departement_prefecture
 
 
 @pytest.mark.feature("F-26")
@@ -42,3 +42,9 @@ def test_departement(code_postal, attendu):
 def test_departement_refuse_un_code_postal_invalide(code_postal):
     with pytest.raises(ValueError):
         departement(code_postal)
+
+
+@pytest.mark.parametrize("code_postal,attendu", [("59800", "59"), ("20000", "2A"), ("20200", "2B"), ("97400", "974"),
+                                                 ("97600", "976"), ("75011", "75")])
+def test_departement_de_la_prefecture(code_postal, attendu):
+    assert departement_prefecture(code_postal) == attendu

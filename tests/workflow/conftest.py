@@ -57,8 +57,21 @@ def supprimer_documents() -> Recorder:
 
 
 @pytest.fixture
-def engine(bundle: specs.ProcessBundle, numeroter: Recorder, supprimer_documents: Recorder) -> Engine:
-    return Engine(bundle, {"numeroter": numeroter, "supprimer_documents": supprimer_documents})
+def recorders(numeroter: Recorder, supprimer_documents: Recorder) -> dict[str, Recorder]:
+    """One recorder per operator of app/tasks."""
+    return {
+        "numeroter": numeroter,
+        "supprimer_documents": supprimer_documents,
+        "produire_confirmation": Recorder({"sha256": "0" * 64}),
+        "envoyer_courriel": Recorder({"courriel": 1}),
+        "notifier": Recorder({"notification": 1}),
+        "produire_attestation": Recorder({"sha256": "1" * 64}),
+    }
+
+
+@pytest.fixture
+def engine(bundle: specs.ProcessBundle, recorders: dict[str, Recorder]) -> Engine:
+    return Engine(bundle, recorders)
 
 
 def _pending(wf: Any) -> list[tuple[str, str]]:

@@ -24,7 +24,7 @@ def jusqu_au_depot(parcours, valeurs, code_postal="59800", context=None):
     return p
 
 
-def test_depot_numerote_une_fois_et_termine(engine, parcours, valeurs, numeroter):
+def test_depot_numerote_une_fois_puis_attend_l_agent(engine, parcours, valeurs, numeroter):
     p = jusqu_au_depot(parcours, valeurs, context=CONTEXTE)
     assert numeroter.calls == []
     depot = p.ready.id
@@ -34,18 +34,17 @@ def test_depot_numerote_une_fois_et_termine(engine, parcours, valeurs, numeroter
     # The service task ran once, with the caller's context and the postcode typed at step 1.
     assert numeroter.calls == [(CONTEXTE, {"code_postal": "59800"})]
     status = p.status
-    assert status.etat == "demande_deposee"
-    assert status.termine is True
-    assert status.form is None and status.etape is None
+    # Deposited: the application waits for an agent (lane « Agent »), nothing is left to the applicant.
+    assert (status.etat, status.etat_libelle) == ("examiner_demande", "Demande à examiner")
+    assert status.termine is False
+    assert status.form == "examiner_demande" and not status.etape  # no step of the draft
     data = p.workflow_data
     assert re.fullmatch(r"\d{19}", data["numerotation"]["numero"])
     assert data["confirmation_depot"] is True
     assert data["observations"] == valeurs.e4["observations"]
     assert data["cas"] == "CAS_1"
-    assert p.wf.is_completed()
-
     # After the deposit nothing can be changed by the applicant.
-    assert engine.ready_tasks(p.wf) == []
+    assert engine.ready_tasks(p.wf, "Usager") == []
     with pytest.raises(WorkflowStateError):
         engine.complete(p.wf, depot, valeurs.e4, AUJOURDHUI)
     with pytest.raises(WorkflowStateError):
@@ -63,5 +62,5 @@ def test_depot_apres_retour_prend_le_code_postal_modifie(parcours, valeurs, nume
     p.step("justificatifs", valeurs.e3, AUJOURDHUI)
     p.step("depot", valeurs.e4, AUJOURDHUI)
     assert numeroter.calls == [(None, {"code_postal": "13001"})]
-    assert p.status.etat == "demande_deposee"
+    assert p.status.etat == "examiner_demande"
     assert p.workflow_data["code_postal"] == "13001"

@@ -158,7 +158,7 @@ def test_cinquante_allers_retours_taille_bornee(parcours, valeurs):
     assert sizes[50] <= sizes[10] * 1.2, sizes
     p.step("justificatifs", valeurs.e3, AUJOURDHUI)
     p.step("depot", valeurs.e4, AUJOURDHUI)
-    assert p.status.etat == "demande_deposee"
+    assert p.status.etat == "examiner_demande"
 
 
 # --- « Abandonner la demande » ------------------------------------------------------------------
@@ -226,8 +226,7 @@ def test_abandon_depuis_chaque_etape(engine, parcours, valeurs, numeroter, ou, f
 def test_abandon_apres_depot_refuse(engine, parcours, valeurs):
     p = _jusqu_a(parcours, valeurs, "depot")
     p.step("depot", valeurs.e4, AUJOURDHUI)
-    assert p.status.etat == "demande_deposee"
+    assert p.status.etat == "examiner_demande"
     with pytest.raises(WorkflowStateError):
         engine.abandon(p.wf)
-    assert p.status.etat == "demande_deposee"
-    assert p.status.termine is True
+    assert p.status.etat == "examiner_demande"

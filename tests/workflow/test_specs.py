@@ -14,8 +14,10 @@ pytestmark = pytest.mark.feature("F-41")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BPMN_FILE = "bpmn/demande_titre_sejour_ase.bpmn"
-FORM_KEYS = {"informations_personnelles", "motif_sejour", "demandeur_non_eligible", "justificatifs", "depot"}
-OPERATORS = {"numeroter", "supprimer_documents"}
+FORM_KEYS = {"informations_personnelles", "motif_sejour", "demandeur_non_eligible", "justificatifs", "depot",
+             "examiner_demande", "decider", "repondre_complement"}
+OPERATORS = {"numeroter", "supprimer_documents", "produire_confirmation", "envoyer_courriel", "notifier",
+             "produire_attestation"}
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
     "spiffworkflow": "http://spiffworkflow.org/bpmn/schema/1.0/core",

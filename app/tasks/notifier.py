@@ -1,0 +1,76 @@
+"""Operator `notifier` (F-14): a notification in « Mes Notifications » and the e-mail that announces it.
+
+Parameter `nature`:
+- « demande_complement » (F-15): the documents the agent found not valid, with the observations;
+- « decision » (F-16): favourable (with the attestation) or unfavourable (with the reason);
+- « cloture »: no answer within the deadline, the application is closed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..courriels import mettre_en_file
+from ..models import Document, Notification
+
+OBJETS = {
+    "demande_complement": "Demande de complément",
+    "decision": "Notification de décision",
+    "cloture": "Clôture de votre demande",
+}
+
+
+def _documents_non_valides(ctx: Any) -> list[dict[str, Any]]:
+    data = ctx.data
+    titres = {p["code"]: p["titre"] for p in data.get("pieces", [])}
+    avis = data.get("avis_documents", {})
+    derniers: dict[str, list[Document]] = {}
+    for document in ctx.session.scalars(select(Document).where(Document.demande_id == ctx.demande.id)
+                                         .order_by(Document.tour, Document.id)):
+        derniers.setdefault(document.piece, [])
+        if derniers[document.piece] and derniers[document.piece][0].tour != document.tour:
+            derniers[document.piece] = []  # only the latest round's files of a document
+        derniers[document.piece].append(document)
+    return [
+        {"code": code, "titre": titres.get(code, code), "observation": a.get("observation", ""),
+         "fichiers": [{"id": d.id, "nom": d.nom_original} for d in derniers.get(code, [])]}
+        for code, a in avis.items() if not a.get("valide")
+    ]
+
+
+def _contenu(ctx: Any, nature: str) -> dict[str, Any]:
+    data, demande = ctx.data, ctx.demande
+    if nature == "demande_complement":
+        tour = 1 + ctx.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.demande_id == demande.id, Notification.nature == "demande_complement"))
+        return {"numero": demande.numero, "tour": tour, "documents": _documents_non_valides(ctx),
+                "message_agent": data.get("message_agent", "")}
+    if nature == "decision":
+        return {"numero": demande.numero, "decision": data.get("decision"), "motif": data.get("motif_refus", ""),
+                "debut": data.get("titre_debut"), "fin": data.get("titre_fin")}
+    return {"numero": demande.numero}
+
+
+def handle(ctx: Any, nature: str) -> dict[str, Any]:
+    demande = ctx.demande
+    contenu = _contenu(ctx, nature)
+    attestation = (ctx.data.get("attestation") or {}).get("sha256") if nature == "decision" else None
+    notification = Notification(demande_id=demande.id, compte_id=demande.compte_id, nature=nature,
+                                objet=OBJETS[nature], contenu=_serialisable(contenu), document_sha256=attestation)
+    ctx.session.add(notification)
+    ctx.session.flush()
+    mettre_en_file(ctx.session, "notification", demande.compte.email,
+                   {"lien": current_app.config["URL_BASE"] + "/connexion"},
+                   demande_id=demande.id, compte_id=demande.compte_id)
+    return {"notification": notification.id}
+
+
+def _serialisable(valeur: Any) -> Any:
+    if isinstance(valeur, dict):
+        return {k: _serialisable(v) for k, v in valeur.items()}
+    if isinstance(valeur, list):
+        return [_serialisable(v) for v in valeur]
+    return valeur.isoformat() if hasattr(valeur, "isoformat") else valeur
