@@ -55,6 +55,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/pdf.py
 
 clean:
 	rm -rf $(VENV) node_modules app/static/dsfr

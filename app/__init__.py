@@ -18,6 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(config.load())
     app.config.update(overrides or {})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", config.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     app.config["WTF_I18N_ENABLED"] = False
 
     db.init_app(app)
@@ -32,12 +33,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     catalog = ProcessCatalog(app.config["BPMN_DIR"], app.config["DMN_DIR"], set(forms.FORM_KEYS), tasks.HANDLERS)
     app.extensions["demandes"] = DemandeStore(catalog, lambda: db.session)
 
-    from .views import auth, demarche, dev, errors, pages
+    from .views import agent, auth, demarche, dev, errors, notifications, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(demarche.bp)
     app.register_blueprint(dev.bp)
+    app.register_blueprint(agent.bp)
+    app.register_blueprint(notifications.bp)
     errors.register(app)
 
     from . import cli, filters

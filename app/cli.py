@@ -1,4 +1,4 @@
-"""`flask` commands: the register, the demo data."""
+"""`flask` commands: the register, the demo data, the worker (timers and mail)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,25 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from . import clock
+from . import agents, clock
 from .courriels import envoyer_les_courriels_dus
 from .extensions import db
 from .models import Compte, Personne
 from .register import RegisterError, demo_people, import_csv, import_rows
+from .timers import Bilan, declencher_les_delais
+
+
+def _bilan_delais(bilan: Bilan) -> str:
+    texte = f"délais déclenchés : {len(bilan.declenches)}, laissés au passage suivant : {len(bilan.ignores)}"
+    return texte + "".join(f"\n  demande {i} en erreur : {e}" for i, e in bilan.erreurs.items())
 
 
 def register(app: Flask) -> None:
+    @app.cli.command("delais-declencher")
+    def delais_declencher() -> None:
+        """Déclenche une fois les délais échus des demandes (pour cron) : 30 jours sans réponse → clôture."""
+        click.echo(_bilan_delais(declencher_les_delais(db.session, app.extensions["demandes"])))
+
     @app.cli.command("courriels-envoyer")
     def courriels_envoyer() -> None:
         """Envoie une fois les courriels dus de la boîte d'envoi (pour cron)."""
@@ -28,7 +39,8 @@ def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--une-fois", is_flag=True, help="Un seul passage, puis s'arrête.")
     def worker(une_fois: bool) -> None:
-        """Tâches de fond : envoie les courriels dus, à intervalle régulier (WORKER_INTERVALLE)."""
+        """Tâches de fond : déclenche les délais échus, puis envoie les courriels dus, à intervalle régulier
+        (WORKER_INTERVALLE)."""
         arret = {"demande": False}
 
         def stop(*_: object) -> None:
@@ -39,6 +51,15 @@ def register(app: Flask) -> None:
         if not app.config["SMTP_HOST"]:
             click.echo("Aucun serveur SMTP configuré : les courriels restent dans la boîte d'envoi (/dev/courriels).")
         while not arret["demande"]:
+            try:  # timers first: the mail of a closure goes out in the same pass
+                bilan = declencher_les_delais(db.session, app.extensions["demandes"])
+                if bilan.declenches or bilan.erreurs:
+                    click.echo(_bilan_delais(bilan), err=bool(bilan.erreurs))
+            except Exception as err:
+                db.session.rollback()
+                click.echo(f"erreur du worker (délais) : {err}", err=True)
+            finally:
+                db.session.remove()
             try:
                 envoyer_les_courriels_dus(db.session)
             except Exception as err:  # the worker must survive a bad row or a database hiccup
@@ -85,4 +106,31 @@ def register(app: Flask) -> None:
                 f"  {demo.numero_etranger}  mot de passe {demo.mot_de_passe:<16} {demo.prenoms} {demo.nom} — "
                 f"{demo.cas} ; date de prise en charge par l'ASE à saisir : {demo.date_placement:%d/%m/%Y}"
             )
+        click.echo("Agents de démonstration (espace agent : /agent/connexion, identifiant = adresse email) :")
+        for agent in agents.charger_demo(db.session):
+            click.echo(f"  {agent.email:<30} mot de passe {agent.mot_de_passe:<16} {agent.prenom} {agent.nom} — "
+                       f"préfecture du département {', '.join(agent.departements)}")
         db.session.commit()
+
+    @app.cli.command("agent-creer")
+    @click.argument("email")
+    @click.option("--nom", required=True, help="Nom de l'agent.")
+    @click.option("--prenom", required=True, help="Prénom de l'agent.")
+    @click.option("--departement", "departements", multiple=True, required=True,
+                  help="Département de la préfecture (59, 2A, 974…) ; à répéter pour plusieurs préfectures.")
+    @click.option("--generer-mot-de-passe", "generer", is_flag=True,
+                  help="Génère le mot de passe et l'affiche une seule fois (sinon il est demandé).")
+    def agent_creer(email: str, nom: str, prenom: str, departements: tuple[str, ...], generer: bool) -> None:
+        """Crée le compte d'un agent de préfecture (F-30), rattaché à un ou plusieurs départements."""
+        mot_de_passe = agents.generer_mot_de_passe() if generer else click.prompt(
+            "Mot de passe", hide_input=True, confirmation_prompt="Confirmation du mot de passe")
+        try:
+            agent = agents.creer(db.session, email, nom, prenom, list(departements), mot_de_passe)
+            db.session.commit()
+        except agents.AgentInvalide as err:
+            db.session.rollback()
+            raise click.ClickException(str(err)) from err
+        click.echo(f"Agent créé : {agent.nom_complet} <{agent.email}>, préfecture(s) du département "
+                   f"{', '.join(sorted(agent.departements))}. Page de connexion : /agent/connexion")
+        if generer:
+            click.echo(f"Mot de passe (affiché une seule fois, à transmettre à l'agent) : {mot_de_passe}")

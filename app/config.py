@@ -25,6 +25,14 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def engine_options(database_uri: str) -> dict[str, object]:
+    """SQLAlchemy engine options. SQLite: a writer waits up to 30 s for the write lock (busy timeout; pysqlite's
+    default is 5 s) before « database is locked », as writes are serialized (see workflow/store.py)."""
+    if database_uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {}
+
+
 def load() -> dict[str, object]:
     instance = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
     return {

@@ -116,6 +116,8 @@ def _reserver(session: Session, limite: int) -> list[int]:
             update(Courriel)
             .where(Courriel.id == courriel_id, dus)
             .values(etat=EN_COURS, reserve_jusqua=maintenant + RESERVATION)
+            # Not evaluated in Python against loaded rows (SQLite gives naive datetimes back); all expire at commit.
+            .execution_options(synchronize_session=False)
         ).rowcount
         if claimed:
             reserves.append(courriel_id)

@@ -147,11 +147,14 @@ def stocker(contenu: bytes) -> str:
 
 
 def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], flux: IO[bytes],
-            nom: str) -> Document:
-    """Attach one file to one required document of a draft, within the limits of F-10."""
+            nom: str, tour: int = 0) -> Document:
+    """Attach one file to one required document, within the limits of F-10.
+
+    `tour` 0 is the draft; n is the answer to the n-th « Demande de complément » (3 new files at most).
+    """
     deja = session.scalar(
         select(func.count()).select_from(Document).where(Document.demande_id == demande_id,
-                                                          Document.piece == piece["code"])
+                                                          Document.piece == piece["code"], Document.tour == tour)
     )
     if deja >= FICHIERS_MAX:
         raise DocumentRefuse(
@@ -160,7 +163,7 @@ def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, 
         )
     recu = recevoir(flux, nom)
     document = Document(demande_id=demande_id, compte_id=compte_id, piece=piece["code"], nom_original=nom_affiche(nom),
-                        type_mime=recu.type_mime, taille=recu.taille, sha256=recu.sha256)
+                        type_mime=recu.type_mime, taille=recu.taille, sha256=recu.sha256, tour=tour)
     session.add(document)
     session.flush()
     return document

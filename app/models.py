@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -118,6 +118,8 @@ class Demande(db.Model):
     compte: Mapped[Compte] = relationship()
     version_processus: Mapped[VersionProcessus] = relationship()
     __mapper_args__ = {"version_id_col": version}
+    # The agents' queue (F-31): deposited applications of some departments, by deposit date.
+    __table_args__ = (Index("ix_demande_departement_deposee_le", "departement", "deposee_le"),)
 
 
 class EtatProcessus(db.Model):

@@ -81,6 +81,8 @@ def build(data: dict[str, Any], formdata: Any = None) -> BaseForm:
     names = ("date_prise_en_charge_ase", "date_entree_france", "situation_familiale", "date_debut_union",
              "pays_union", "enfants_a_charge")
     initial = {k: data[k] for k in names if data.get(k) not in (None, "")}
+    if isinstance(initial.get("enfants_a_charge"), bool):  # kept as a boolean, shown as the radio's value
+        initial["enfants_a_charge"] = "oui" if initial["enfants_a_charge"] else "non"
     initial.update({f"attestation_{c}": True for c in data.get("attestations_cochees", [])})
     return cls(formdata=formdata, data=initial or None)
 

@@ -39,7 +39,7 @@ from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Reg
 from .. import comptes, franceconnect
 from ..extensions import db, limiter, login_manager
 from ..forms.fields import FrenchDateField, PastDate, required
-from ..models import Compte
+from ..models import Agent, Compte
 
 bp = Blueprint("auth", __name__)
 
@@ -66,12 +66,13 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> Compte | None:
+def load_user(user_id: str) -> Compte | Agent | None:
+    """« usager:<id> » is an applicant's account, « agent:<id> » a prefecture agent (F-30); inactive ones are out."""
     kind, _, raw = user_id.partition(":")
-    if kind != "usager" or not raw.isdigit():
+    if kind not in ("usager", "agent") or not raw.isdigit():
         return None
-    compte = db.session.get(Compte, int(raw))
-    return compte if compte is not None and compte.actif else None
+    user = db.session.get(Compte if kind == "usager" else Agent, int(raw))
+    return user if user is not None and user.actif else None
 
 
 # --- Forms ---------------------------------------------------------------------------------------------------

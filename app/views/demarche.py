@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -17,6 +17,7 @@ from ..forms.justificatifs import Page, by_rubrique
 from ..models import Demande, Document
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import DemandeStore, Instance
+from .acces import usager_requis
 
 bp = Blueprint("demarche", __name__)
 
@@ -91,7 +92,7 @@ def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, st
 
 
 @bp.route("/titre-de-sejour/commencer", methods=["POST"])
-@login_required
+@usager_requis
 def commencer() -> Response:
     """« Je continue » : resume the draft in progress, or start one."""
     draft = db.session.scalar(
@@ -106,7 +107,7 @@ def commencer() -> Response:
 
 
 @bp.route("/demandes/<int:demande_id>", methods=["GET", "POST"])
-@login_required
+@usager_requis
 def etape(demande_id: int) -> Any:
     """The current step of the draft; POST carries one of the four navigation buttons."""
     demande = _own(demande_id)
@@ -138,6 +139,11 @@ def _act(demande: Demande, action: str) -> Any:
             if response is not None:
                 return response
             task = _task(instance)
+        if action.startswith("aller:"):  # « Modifier » on the summary of step 4: back to that step
+            _keep_input(demande, task.form)
+            etape = action.partition(":")[2]
+            instance.back_to(int(etape) if etape.isdigit() else 0, LANE, _acteur())
+            return redirect(url_for("demarche.etape", demande_id=demande.id))
         if action == "precedent":
             _keep_input(demande, task.form)
             if not instance.back(task.id, _acteur()):
@@ -164,7 +170,7 @@ def _act(demande: Demande, action: str) -> Any:
 
 
 @bp.route("/documents/<int:document_id>")
-@login_required
+@usager_requis
 def document(document_id: int) -> Response:
     """One of the applicant's own files, shown in the browser (never another person's)."""
     row = db.session.get(Document, document_id)
@@ -180,7 +186,7 @@ def document(document_id: int) -> Response:
 
 
 @bp.route("/demandes/<int:demande_id>/abandonner", methods=["GET", "POST"])
-@login_required
+@usager_requis
 def abandonner(demande_id: int) -> Any:
     """« Abandonner la demande » : asks for confirmation, then ends the draft."""
     demande = _own(demande_id)
@@ -188,15 +194,18 @@ def abandonner(demande_id: int) -> Any:
         return _after(demande)
     form = FlaskForm()
     if form.validate_on_submit():
-        with _store().open(demande.id, clock.today()) as instance:
-            instance.abandon(_acteur())
-            demande.saisie_en_cours = None
+        try:
+            with _store().open(demande.id, clock.today()) as instance:
+                instance.abandon(_acteur())
+                demande.saisie_en_cours = None
+        except WorkflowStateError:  # deposited in another tab meanwhile
+            return _after(db.session.get(Demande, demande_id))
         return redirect(url_for("demarche.abandonnee", demande_id=demande.id))
     return render_template("etapes/abandonner.html", demande=demande, form=form)
 
 
 @bp.route("/demandes/<int:demande_id>/abandonnee")
-@login_required
+@usager_requis
 def abandonnee(demande_id: int) -> Any:
     """The draft was abandoned: say so."""
     demande = _own(demande_id)
@@ -206,10 +215,36 @@ def abandonnee(demande_id: int) -> Any:
 
 
 @bp.route("/demandes/<int:demande_id>/confirmation")
-@login_required
+@usager_requis
 def confirmation(demande_id: int) -> Any:
     """Étape 5 — Confirmation (F-12)."""
     demande = _own(demande_id)
     if not demande.numero:
         return redirect(url_for("demarche.etape", demande_id=demande.id))
     return render_template("etapes/confirmation.html", demande=demande, etapes=ETAPES, etape=5)
+
+
+@bp.route("/demandes/<int:demande_id>/confirmation-de-depot.pdf")
+@usager_requis
+def confirmation_pdf(demande_id: int) -> Response:
+    """« J'ouvre ma confirmation de dépôt de demande (PDF) » (F-24): the bytes stored at deposit, every time."""
+    demande = _own(demande_id)
+    if not demande.confirmation_sha256:
+        abort(404)
+    path = documents.chemin(demande.confirmation_sha256)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="application/pdf", download_name=f"confirmation-de-depot-{demande.numero}.pdf",
+                         conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.after_request
+def pas_de_page_d_etape_en_cache(response: Response) -> Response:
+    """A step page is never kept by the browser: « Précédent » after the deposit asks the server again,
+    which shows the deposited state (the confirmation), not an old form."""
+    if request.endpoint == "demarche.etape":
+        response.headers["Cache-Control"] = "no-store"
+    return response

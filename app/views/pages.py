@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -15,6 +15,8 @@ from .. import pieces
 from ..extensions import db
 from ..models import Demande
 from ..pdf import render_pdf
+from ..workflow.specs import lane_user_tasks
+from .acces import usager_requis
 
 bp = Blueprint("pages", __name__)
 
@@ -51,7 +53,7 @@ def indisponible() -> str:
 
 
 @bp.route("/titre-de-sejour", methods=["GET", "POST"])
-@login_required
+@usager_requis
 def situation() -> str | Response:
     """« Votre situation actuelle » : choix du profil, puis « Je commence »."""
     form = SituationForm()
@@ -61,7 +63,7 @@ def situation() -> str | Response:
 
 
 @bp.route("/titre-de-sejour/preambule")
-@login_required
+@usager_requis
 def preambule() -> str:
     """« Votre démarche en ligne » : les 5 étapes, la liste des pièces, « Je continue » (F-05)."""
     return render_template("pages/preambule.html", form=FlaskForm())
@@ -86,7 +88,7 @@ def liste_des_pieces() -> Response:
 
 
 @bp.route("/mes-demandes")
-@login_required
+@usager_requis
 def mes_demandes() -> str:
     """« Mes demandes en cours » (F-13): sent applications, drafts to resume, titles held."""
     demandes = db.session.scalars(
@@ -94,4 +96,12 @@ def mes_demandes() -> str:
     ).all()
     if request.args.get("onglet") not in (None, "titre-sejour"):
         flash("Cette rubrique n'est pas disponible sur cette instance.", "info")
-    return render_template("pages/mes_demandes.html", demandes=demandes, personne=current_user.personne)
+    envoyees = {d.id for d in demandes if d.numero and _attend_un_agent(d)}
+    return render_template("pages/mes_demandes.html", demandes=demandes, envoyees=envoyees,
+                           personne=current_user.personne)
+
+
+def _attend_un_agent(demande: Demande) -> bool:
+    """At a user task of lane « Agent » of its process (examen, décision): for the applicant, « Demande envoyée »."""
+    bundle = current_app.extensions["demandes"].catalog.engine(demande.version_processus).bundle
+    return demande.etat in lane_user_tasks(bundle, "Agent")

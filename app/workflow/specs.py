@@ -192,3 +192,15 @@ def end_event_names(bundle: ProcessBundle) -> dict[str, str]:
         if isinstance(ts, (EndEvent, SubWorkflowTaskMixin, BoundaryEvent)) and ts.bpmn_id:
             names[ts.bpmn_id] = ts.bpmn_name or ts.bpmn_id
     return names
+
+
+def final_states(bundle: ProcessBundle) -> dict[str, str]:
+    """bpmn id → name of the process's own end events: where an application's life is over."""
+    return {ts.bpmn_id: ts.bpmn_name or ts.bpmn_id for ts in bundle.spec.task_specs.values()
+            if isinstance(ts, EndEvent) and ts.bpmn_id}
+
+
+def lane_user_tasks(bundle: ProcessBundle, lane: str) -> dict[str, str]:
+    """bpmn id → name of the process's own user tasks in `lane` (an application waiting there waits for it)."""
+    return {ts.bpmn_id: ts.bpmn_name or ts.bpmn_id for ts in bundle.spec.task_specs.values()
+            if isinstance(ts, UserTask) and ts.lane == lane and ts.bpmn_id}

@@ -92,6 +92,20 @@ class Instance:
             self._log(acteur, "etape_precedente", {"depuis": self._ready_by_id_or_none(task_id)})
         return moved
 
+    def back_to(self, etape: int, lane: str, acteur: str) -> bool:
+        """« Modifier » on the summary: go back step by step until `lane`'s ready task is step `etape`.
+
+        Each move is one « Revenir à l'étape précédente » (values kept, logged); only earlier steps can be asked.
+        """
+        ready = self.ready(lane)
+        if not ready or not 0 < etape < ready[0].etape:
+            return False
+        while ready and ready[0].etape > etape:
+            if not self.back(ready[0].id, acteur):
+                break
+            ready = self.ready(lane)
+        return bool(ready) and ready[0].etape == etape
+
     def abandon(self, acteur: str) -> None:
         self.engine.abandon(self.wf, {"par": acteur})
         self._log(acteur, "demande_abandonnee", {})
@@ -124,6 +138,33 @@ class Instance:
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+
+
+def _begin_write(session: Session) -> None:
+    """On SQLite, take the database's write lock before reading the application (BEGIN IMMEDIATE).
+
+    pysqlite begins a transaction only at the first write: two actions on one application (a
+    double-clicked « Déposer la demande >») would both read it, both start the work (number, PDF, mail)
+    and the second would only fail at the version check (see _stale). Locked first, the second waits (busy
+    timeout, see config.engine_options) and then reads what the first committed. PostgreSQL locks
+    the row instead (SELECT … FOR UPDATE). A caller that has already written keeps its transaction.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _stale(err: BaseException | None) -> bool:
+    """The version check refused the save: err is, or was caused by, a StaleDataError."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, StaleDataError):
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__ or getattr(err, "exception", None)
+    return False
 
 
 class DemandeStore:
@@ -160,10 +201,13 @@ class DemandeStore:
         session = self.session()
         try:
             query = select(Demande).filter_by(id=demande_id)
-            demande = session.scalar(query.with_for_update() if write else query)
+            if write:
+                _begin_write(session)
+                query = query.with_for_update().execution_options(populate_existing=True)
+            demande = session.scalar(query)
             if demande is None:
                 raise WorkflowStateError("demande introuvable")
-            state = session.get(EtatProcessus, demande_id)
+            state = session.get(EtatProcessus, demande_id, populate_existing=write)
             engine = self.catalog.engine(demande.version_processus)
             if state.version_serialiseur != SERIALIZER_VERSION:
                 raise WorkflowStateError(f"état enregistré par le sérialiseur {state.version_serialiseur}")
@@ -176,11 +220,10 @@ class DemandeStore:
                 session.commit()
                 for action in context.apres_commit:
                     action()
-        except StaleDataError as err:
+        except BaseException as err:
             session.rollback()
-            raise WorkflowStateError("la demande a été modifiée entre-temps") from err
-        except BaseException:
-            session.rollback()
+            if _stale(err):  # also when a service task's flush met it (SpiffWorkflow wraps the error)
+                raise WorkflowStateError("la demande a été modifiée entre-temps") from err
             raise
 
     def _save(self, instance: Instance) -> None:

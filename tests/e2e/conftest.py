@@ -36,6 +36,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1"}
+# The browser's own pages, e.g. its PDF viewer when a PDF is shown in a frame: not requests to the network.
+BROWSER_SCHEMES = {"chrome", "chrome-extension"}
 
 
 @dataclass
@@ -121,7 +123,8 @@ def _new_context(browser: Browser, live_server: LiveServer, log: BrowserLog, **o
     context.set_default_navigation_timeout(TIMEOUT_MS)
 
     def only_local(route: Route, request: Request) -> None:
-        if urlsplit(request.url).hostname in LOCAL_HOSTS:
+        url = urlsplit(request.url)
+        if url.hostname in LOCAL_HOSTS or url.scheme in BROWSER_SCHEMES:
             route.continue_()
         else:
             log.blocked.append(request.url)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date
 from pathlib import Path
+from threading import Event, Thread
 
 import pytest
 from sqlalchemy import select
@@ -86,26 +88,47 @@ def test_colonnes_de_liste_et_version_du_serialiseur(app):
 
 @pytest.mark.feature("F-06")
 def test_deux_actions_concurrentes_une_seule_passe(app):
-    """Two requests load the same draft; the second save is refused by the version check."""
+    """Two requests act on the same draft at once: the second waits for the first to commit (SQLite: BEGIN
+    IMMEDIATE; PostgreSQL: SELECT … FOR UPDATE), then reads the step as done and is refused."""
     with app.app_context():
         demande_id = _start(app)
     store = app.extensions["demandes"]
-    with app.app_context():
-        with pytest.raises(WorkflowStateError):
-            with store.open(demande_id, TODAY) as first:
-                task_id = first.ready("Usager")[0].id
-                # A second request, in its own session and transaction, completes the same step first.
-                with app.app_context():
-                    with store.open(demande_id, TODAY) as second:
-                        second.complete(task_id, STEP1, "onglet 2")
-                first.complete(task_id, STEP1, "onglet 1")
+    premier_a_charge, second_parti = Event(), Event()
+    vu: dict[str, object] = {}
+
+    def onglet_1() -> None:
+        with app.app_context(), store.open(demande_id, TODAY) as inst:
+            vu["tache"] = inst.ready("Usager")[0].id
+            premier_a_charge.set()
+            assert second_parti.wait(10)
+            time.sleep(0.3)  # the second request is now at its door, waiting for the write lock
+            inst.complete(vu["tache"], STEP1, "onglet 1")
+
+    def onglet_2() -> None:
+        assert premier_a_charge.wait(10)
+        second_parti.set()
+        try:
+            with app.app_context(), store.open(demande_id, TODAY) as inst:
+                vu["etape_vue_par_2"] = inst.ready("Usager")[0].form
+                inst.complete(vu["tache"], STEP1, "onglet 2")
+        except WorkflowStateError as err:
+            vu["refus"] = err
+
+    threads = [Thread(target=onglet_1), Thread(target=onglet_2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    # The second read what the first committed (not a stale copy it would have saved over it).
+    assert vu["etape_vue_par_2"] == "motif_sejour"
+    assert isinstance(vu.get("refus"), WorkflowStateError)
     with app.app_context():
         demande = db.session.get(Demande, demande_id)
         assert demande.formulaire == "motif_sejour"
         validees = db.session.scalars(
             select(Evenement.acteur).where(Evenement.demande_id == demande_id, Evenement.nature == "etape_validee")
         ).all()
-        assert validees == ["onglet 2"]
+        assert validees == ["onglet 1"]
 
 
 @pytest.mark.feature("F-06")

@@ -16,9 +16,9 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from app import create_app
+from app import agents, create_app
 from app.extensions import db
-from app.models import Compte, Personne
+from app.models import Agent, Compte, Personne
 from app.register import demo_people
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -39,6 +39,9 @@ def demo_db(migrated_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
                 select(Compte).join(Personne).where(Personne.numero_etranger == person.numero_etranger)
             )
             compte.mot_de_passe = CHEAP.hash(person.mot_de_passe)
+        for demo_agent in agents.DEMO:
+            agent = db.session.scalar(select(Agent).where(Agent.email == demo_agent.email))
+            agent.mot_de_passe = CHEAP.hash(demo_agent.mot_de_passe)
         db.session.commit()
         db.engine.dispose()
     return path

@@ -199,3 +199,31 @@ def selected_option(page: str, name: str) -> str | None:
     option = select and re.search(r'<option[^>]*\bselected\b[^>]*\bvalue="([^"]*)"|<option[^>]*\bvalue="([^"]*)"'
                                   r'[^>]*\bselected\b', select.group(1))
     return (option.group(1) or option.group(2)) if option else None
+
+
+def form_values(page: str) -> dict[str, Any]:
+    """What a browser sends for the page's form as it is shown (prefilled inputs, checked boxes, selected
+    options, textareas), without any file input or button."""
+    values: dict[str, Any] = {}
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        name = re.search(r'\bname="([^"]+)"', tag)
+        kind_attr = re.search(r'\btype="([^"]+)"', tag)
+        kind = kind_attr.group(1) if kind_attr else "text"
+        if not name or kind in ("file", "submit", "button"):
+            continue
+        if kind in ("checkbox", "radio") and not re.search(r"\schecked\b", tag):
+            continue
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        values[name.group(1)] = html.unescape(value.group(1)) if value else ("on" if kind == "checkbox" else "")
+    for name, _body in re.findall(r'<select[^>]*\bname="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        values[name] = selected_option(page, name) or ""
+    for name, body in re.findall(r'<textarea[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>', page, re.S):
+        values[name] = html.unescape(body).lstrip("\n")
+    return values
+
+
+def resubmit(client: Any, url: str, action: str = "poursuivre", **overrides: Any) -> Any:
+    """Post the current step's form as it is shown, with some fields changed, as a person does."""
+    page = client.get(url).get_data(as_text=True)
+    data = {**form_values(page), **overrides, "action": action}
+    return client.post(url, data=data)

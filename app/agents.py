@@ -1,0 +1,110 @@
+"""Prefecture agents (F-30): accounts, their prefectures (by department code), login.
+
+Agents are not applicants: their own table, their own login page (e-mail + password), and a
+session id « agent:<id> ». Passwords are hashed with Argon2 as the applicants' are.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from dataclasses import dataclass
+
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .comptes import hacher, hasher, regles_non_respectees
+from .models import Agent, AgentPrefecture
+
+# Metropolitan departments (Corsica is 2A / 2B, never 20) and overseas ones, as `numeroter` derives them.
+DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|2[1-9]|2A|2B|[3-8]\d|9[0-5]|97[1-8]|98[4-9])$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMPREINTE_FACTICE = hasher.hash("agent-inexistant")
+
+
+class AgentInvalide(ValueError):
+    """An agent that cannot be created as asked, with the French reason."""
+
+
+def normaliser_departement(code: str) -> str:
+    code = (code or "").strip().upper()
+    if not DEPARTEMENT.match(code):
+        raise AgentInvalide(f"« {code} » n'est pas un code de département (par exemple 59, 2A, 974).")
+    return code
+
+
+def generer_mot_de_passe() -> str:
+    """16 random characters that meet the password rules of F-02."""
+    alphabet = string.ascii_letters + string.digits + "!?@#%&*-_"
+    while True:
+        mot = "".join(secrets.choice(alphabet) for _ in range(16))
+        if not regles_non_respectees(mot):
+            return mot
+
+
+def creer(session: Session, email: str, nom: str, prenom: str, departements: list[str], mot_de_passe: str) -> Agent:
+    """A new active agent attached to the given prefectures; raises AgentInvalide with the reason."""
+    email = (email or "").strip().lower()
+    if not EMAIL.match(email):
+        raise AgentInvalide(f"« {email} » n'est pas une adresse email valide.")
+    if not (nom or "").strip() or not (prenom or "").strip():
+        raise AgentInvalide("Le nom et le prénom de l'agent sont obligatoires.")
+    codes = sorted({normaliser_departement(d) for d in departements})
+    if not codes:
+        raise AgentInvalide("Indiquez au moins un département (--departement 59).")
+    regles = regles_non_respectees(mot_de_passe)
+    if regles:
+        raise AgentInvalide(" ".join(regles))
+    if session.scalar(select(Agent.id).where(func.lower(Agent.email) == email)) is not None:
+        raise AgentInvalide(f"Un agent existe déjà avec l'adresse {email}.")
+    agent = Agent(email=email, nom=nom.strip(), prenom=prenom.strip(), mot_de_passe=hacher(mot_de_passe),
+                  prefectures=[AgentPrefecture(departement=code) for code in codes])
+    session.add(agent)
+    session.flush()
+    return agent
+
+
+def authentifier(session: Session, email: str, mot_de_passe: str) -> Agent | None:
+    """The active agent with this e-mail if the password is theirs; None otherwise, in the same time."""
+    agent = session.scalar(select(Agent).where(func.lower(Agent.email) == (email or "").strip().lower()))
+    connu = agent is not None and agent.actif
+    try:
+        hasher.verify(agent.mot_de_passe if connu else _EMPREINTE_FACTICE, mot_de_passe or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    return agent if connu else None
+
+
+# --- Demo agents (`flask demo-charger`) ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentDemo:
+    email: str
+    prenom: str
+    nom: str
+    departements: tuple[str, ...]
+    mot_de_passe: str
+
+
+# The demo applicants live at 59800 Lille: the Nord agent sees their applications, the Paris agent does not.
+DEMO = [
+    AgentDemo("agent.nord@demo.example.org", "Camille", "MARTIN", ("59",), "Demo-Agent59!"),
+    AgentDemo("agent.paris@demo.example.org", "Karim", "BENALI", ("75",), "Demo-Agent75!"),
+]
+
+
+def charger_demo(session: Session) -> list[AgentDemo]:
+    """Create the demo agents, or put back their password and prefectures."""
+    for demo in DEMO:
+        agent = session.scalar(select(Agent).where(Agent.email == demo.email))
+        if agent is None:
+            creer(session, demo.email, demo.nom, demo.prenom, list(demo.departements), demo.mot_de_passe)
+            continue
+        agent.mot_de_passe, agent.actif = hacher(demo.mot_de_passe), True
+        if agent.departements != set(demo.departements):
+            agent.prefectures = [AgentPrefecture(departement=d) for d in demo.departements]
+    session.flush()
+    return DEMO

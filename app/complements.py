@@ -1,0 +1,118 @@
+"""The applicant's answer to a « Demande de complément » (F-15): the new files of the round and the
+values handed to the process.
+
+Files given in answer to the n-th complement are documents of `tour` n (same rules as F-10, 3 new
+files at most per document). A document the applicant maintains keeps its earlier files: any file
+uploaded for it during the round is dropped when the answer is sent.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import documents
+from .forms.repondre_complement import MAINTENIR, METTRE_A_JOUR
+from .models import Document
+
+EPHOTO = re.compile(r"^\d{22}$")
+EPHOTO_INVALIDE = ("Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto (22 chiffres) » : "
+                   "il doit comporter exactement 22 chiffres.")
+
+
+def fichiers_du_tour(session: Session, demande_id: int, tour: int) -> dict[str, list[Document]]:
+    """The files given during this round, by document code."""
+    rows = session.scalars(select(Document).where(Document.demande_id == demande_id, Document.tour == tour)
+                           .order_by(Document.id))
+    groupes: dict[str, list[Document]] = {}
+    for document in rows:
+        groupes.setdefault(document.piece, []).append(document)
+    return groupes
+
+
+def recevoir(session: Session, demande_id: int, compte_id: int, pieces: dict[str, dict[str, Any]], tour: int,
+             fichiers: Any) -> list[tuple[str, str]]:
+    """Attach every file chosen on the page (fields `fichier_<code>`); returns the refusals (code, message)."""
+    refus = []
+    for name, fichier in fichiers.items(multi=True):
+        code = name.removeprefix("fichier_")
+        if not fichier or not fichier.filename or code not in pieces or pieces[code].get("nature") == "ephoto":
+            continue
+        try:
+            documents.joindre(session, demande_id, compte_id, pieces[code], fichier.stream, fichier.filename, tour)
+        except documents.DocumentRefuse as err:
+            refus.append((code, str(err)))
+    return refus
+
+
+def retirer(session: Session, demande_id: int, tour: int, document_id: str) -> list[Path]:
+    """« SUPPRIMER » a file of this round (never one of the deposit); returns the files to unlink after commit."""
+    document = session.get(Document, int(document_id)) if document_id.isdigit() else None
+    if document is None or document.demande_id != demande_id or document.tour != tour:
+        return []  # already gone (another tab), or not the applicant's to remove
+    return documents.supprimer(session, [document])
+
+
+def ephoto_saisi(formulaire: Any, code: str) -> str:
+    return re.sub(r"\s", "", formulaire.get(f"ephoto_{code}", ""))
+
+
+def nouveaux(session: Session, demande_id: int, tour: int, pieces: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """What the form's validation needs: how many new files (or a new ephoto number) per document."""
+    compte = {code: len(docs) for code, docs in fichiers_du_tour(session, demande_id, tour).items()}
+    for code, piece in pieces.items():
+        if piece.get("nature") == "ephoto":
+            compte[code] = 1  # a number, not a file: checked by `erreurs_ephoto`
+    return compte
+
+
+def erreurs_ephoto(form: Any, pieces: dict[str, dict[str, Any]], formulaire: Any) -> bool:
+    """A new ephoto number given to update the photograph must have 22 digits; adds the error, returns ok."""
+    ok = True
+    for code in form.codes:
+        if pieces.get(code, {}).get("nature") != "ephoto" or form[f"reponse_{code}"].data != METTRE_A_JOUR:
+            continue
+        if not EPHOTO.match(ephoto_saisi(formulaire, code)):
+            form[f"reponse_{code}"].errors.append(EPHOTO_INVALIDE)
+            ok = False
+    return ok
+
+
+def reponse(session: Session, demande_id: int, tour: int, data: dict[str, Any], valeurs: dict[str, Any],
+            pieces: dict[str, dict[str, Any]], formulaire: Any) -> tuple[dict[str, Any], list[Path]]:
+    """The values given to the process with the answer, and the files to unlink after commit.
+
+    For each document: the choice and the reasons (from the form), and the new files (or ephoto
+    number) when updated; `documents` (the current files per document) follows the updates.
+    """
+    valeurs = {**valeurs, "reponse_complement": {c: dict(r) for c, r in valeurs["reponse_complement"].items()}}
+    actuels = {code: list(ids) for code, ids in (data.get("documents") or {}).items()}
+    du_tour = fichiers_du_tour(session, demande_id, tour)
+    abandonnes: list[Document] = []
+    for code, choix in valeurs["reponse_complement"].items():
+        choix["fichiers"] = []
+        if choix["choix"] == MAINTENIR:
+            abandonnes.extend(du_tour.get(code, []))
+        elif pieces.get(code, {}).get("nature") == "ephoto":
+            choix["ephoto"] = valeurs["ephoto"] = ephoto_saisi(formulaire, code)
+        else:
+            choix["fichiers"] = actuels[code] = [d.id for d in du_tour.get(code, [])]
+    valeurs["documents"] = actuels
+    valeurs["tour_complement"] = tour
+    return valeurs, documents.supprimer(session, abandonnes) if abandonnes else []
+
+
+def resume(session: Session, valeurs: dict[str, Any]) -> dict[str, Any]:
+    """The answer as the notification keeps it (shown to the applicant afterwards): choices, reasons, files."""
+    ids = [i for r in valeurs["reponse_complement"].values() for i in r.get("fichiers", [])]
+    noms = dict(session.execute(select(Document.id, Document.nom_original).where(Document.id.in_(ids))).all()) \
+        if ids else {}
+    return {
+        "documents": {code: {**r, "fichiers": [{"id": i, "nom": noms.get(i, "")} for i in r.get("fichiers", [])]}
+                      for code, r in valeurs["reponse_complement"].items()},
+        "message_usager": valeurs.get("message_usager", ""),
+    }

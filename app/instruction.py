@@ -1,0 +1,445 @@
+"""The agent's side (F-31, F-32, F-42): the work queue, taking and releasing, what the review page shows.
+
+The queue reads plain indexed columns of `demande` joined to the account and the register: it never
+loads a workflow. The review page reads the process data of one application (through the store) and
+the rows written around it: documents, notifications, e-mails and the audit log.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from .models import Agent, Compte, Courriel, Demande, Document, Evenement, Notification, Personne
+from .workflow.specs import ProcessBundle, final_states, lane_user_tasks
+
+PAR_PAGE = 20
+LANE = "Agent"
+
+# --- The queue (F-31) ---------------------------------------------------------------------------------------------
+
+EN_COURS, A_TRAITER, TOUTES = "en_cours", "a_traiter", "toutes"
+FILTRES_GENERAUX = {
+    EN_COURS: "Toutes les demandes en cours",
+    A_TRAITER: "À traiter par un agent (examen ou décision)",
+    TOUTES: "Toutes les demandes, terminées comprises",
+}
+TRIS = {
+    "depot": "Dépôt : les plus anciennes d'abord",
+    "depot_recent": "Dépôt : les plus récentes d'abord",
+    "numero": "N° de la demande",
+    "nom": "Nom",
+}
+AFFECTATIONS = {"": "Tous les agents", "moi": "Prises en charge par moi", "personne": "Non prises en charge"}
+
+
+@dataclass(frozen=True)
+class Filtre:
+    """What the agent asked the queue for; unknown values fall back to the defaults."""
+
+    etat: str = EN_COURS
+    tri: str = "depot"
+    q: str = ""
+    affectation: str = ""
+    page: int = 1
+
+    @classmethod
+    def depuis(cls, args: Any) -> Filtre:
+        page = args.get("page", "1")
+        return cls(
+            etat=(args.get("etat") or EN_COURS)[:60],
+            tri=args.get("tri") if args.get("tri") in TRIS else "depot",
+            q=(args.get("q") or "").strip()[:100],
+            affectation=args.get("affectation") if args.get("affectation") in AFFECTATIONS else "",
+            page=max(1, int(page)) if page.isdigit() else 1,
+        )
+
+    def parametres(self, **changes: Any) -> dict[str, Any]:
+        """The query string of this filter with some values changed (links of the pagination)."""
+        valeurs = {"etat": self.etat, "tri": self.tri, "q": self.q, "affectation": self.affectation,
+                   "page": self.page, **changes}
+        return {k: v for k, v in valeurs.items() if v not in ("", None) and not (k == "page" and v == 1)}
+
+
+@dataclass(frozen=True)
+class LigneFile:
+    id: int
+    numero: str
+    nom: str
+    prenom: str
+    deposee_le: datetime
+    etat: str
+    etat_libelle: str
+    agent_id: int | None
+    agent: str | None
+    echeance: datetime | None
+    demande_tardive: bool
+
+
+@dataclass(frozen=True)
+class EtatCompte:
+    etat: str
+    libelle: str
+    nombre: int
+
+
+@dataclass
+class PageFile:
+    lignes: list[LigneFile]
+    total: int
+    page: int
+    pages: int
+    etats: list[EtatCompte]
+    filtre: Filtre
+
+
+@dataclass(frozen=True)
+class Etats:
+    """The states of the process that the queue's filters name, read from the diagram."""
+
+    finaux: dict[str, str]
+    a_traiter: dict[str, str]
+
+    @classmethod
+    def du_processus(cls, bundle: ProcessBundle) -> Etats:
+        return cls(final_states(bundle), lane_user_tasks(bundle, LANE))
+
+
+def perimetre(agent: Agent) -> list[Any]:
+    """The applications an agent may see: deposited, in one of their prefectures."""
+    return [Demande.numero.is_not(None), Demande.departement.in_(sorted(agent.departements))]
+
+
+def _echapper(texte: str) -> str:
+    return texte.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _conditions(agent: Agent, filtre: Filtre, etats: Etats) -> list[Any]:
+    conditions = perimetre(agent)
+    if filtre.etat == EN_COURS:
+        conditions.append(Demande.etat.not_in(list(etats.finaux)))
+    elif filtre.etat == A_TRAITER:
+        conditions.append(Demande.etat.in_(list(etats.a_traiter)))
+    elif filtre.etat != TOUTES:
+        conditions.append(Demande.etat == filtre.etat)
+    if filtre.affectation == "moi":
+        conditions.append(Demande.agent_id == agent.id)
+    elif filtre.affectation == "personne":
+        conditions.append(Demande.agent_id.is_(None))
+    chiffres = re.sub(r"\s", "", filtre.q)
+    if chiffres.isdigit():
+        conditions.append(Demande.numero.like(f"%{chiffres}%"))
+    else:
+        for mot in filtre.q.split():
+            motif = f"%{_echapper(mot)}%"
+            conditions.append(or_(Personne.nom_naissance.ilike(motif, escape="\\"),
+                                  Personne.nom_usage.ilike(motif, escape="\\"),
+                                  Personne.prenoms.ilike(motif, escape="\\")))
+    return conditions
+
+
+def _avec_personne(query: Select) -> Select:
+    return query.join(Compte, Demande.compte_id == Compte.id).join(Personne, Compte.personne_id == Personne.id)
+
+
+def _ordre(tri: str) -> list[Any]:
+    return {
+        "depot": [Demande.deposee_le.asc(), Demande.id.asc()],
+        "depot_recent": [Demande.deposee_le.desc(), Demande.id.desc()],
+        "numero": [Demande.numero.asc()],
+        "nom": [Personne.nom_naissance.asc(), Personne.prenoms.asc(), Demande.id.asc()],
+    }[tri]
+
+
+def file_des_demandes(session: Session, agent: Agent, filtre: Filtre, etats: Etats) -> PageFile:
+    """One page of the agent's queue, with the count per state for the state filter."""
+    conditions = _conditions(agent, filtre, etats)
+    total = session.scalar(_avec_personne(select(func.count(Demande.id)).select_from(Demande)).where(*conditions))
+    pages = max(1, math.ceil(total / PAR_PAGE))
+    page = min(filtre.page, pages)
+    query = (
+        _avec_personne(select(
+            Demande.id, Demande.numero, Demande.deposee_le, Demande.etat, Demande.etat_libelle, Demande.agent_id,
+            Demande.echeance, Demande.demande_tardive, Personne.nom_naissance, Personne.nom_usage, Personne.prenoms,
+            Agent.prenom.label("agent_prenom"), Agent.nom.label("agent_nom"),
+        ).select_from(Demande))
+        .outerjoin(Agent, Demande.agent_id == Agent.id)
+        .where(*conditions)
+        .order_by(*_ordre(filtre.tri))
+        .offset((page - 1) * PAR_PAGE)
+        .limit(PAR_PAGE)
+    )
+    lignes = [
+        LigneFile(
+            id=r.id, numero=r.numero, prenom=r.prenoms, deposee_le=r.deposee_le, etat=r.etat,
+            nom=r.nom_naissance + (f" ({r.nom_usage})" if r.nom_usage else ""), etat_libelle=r.etat_libelle,
+            agent_id=r.agent_id, agent=f"{r.agent_prenom} {r.agent_nom}" if r.agent_id else None,
+            echeance=r.echeance, demande_tardive=bool(r.demande_tardive),
+        )
+        for r in session.execute(query)
+    ]
+    comptes = session.execute(
+        select(Demande.etat, Demande.etat_libelle, func.count(Demande.id))
+        .where(*perimetre(agent)).group_by(Demande.etat, Demande.etat_libelle).order_by(Demande.etat_libelle)
+    )
+    return PageFile(lignes, total, page, pages, [EtatCompte(e, lib, n) for e, lib, n in comptes],
+                    Filtre(filtre.etat, filtre.tri, filtre.q, filtre.affectation, page))
+
+
+def visible(agent: Agent, demande: Demande | None) -> bool:
+    """May this agent see this application at all (deposited, in one of their prefectures)?"""
+    return demande is not None and demande.numero is not None and demande.departement in agent.departements
+
+
+# --- Taking and releasing ---------------------------------------------------------------------------------------
+
+
+class ActionImpossible(ValueError):
+    """Taking or releasing refused, with the French reason."""
+
+
+def prendre_en_charge(session: Session, demande: Demande, agent: Agent, etats: Etats) -> None:
+    """« Prendre en charge »: the application is assigned to this agent (taken over from another if need be)."""
+    if demande.etat in etats.finaux:
+        raise ActionImpossible("Cette demande est terminée : elle ne peut plus être prise en charge.")
+    if demande.agent_id == agent.id:
+        return
+    precedent = demande.agent_id
+    demande.agent_id = agent.id
+    session.add(Evenement(demande_id=demande.id, acteur=f"agent:{agent.id}", nature="prise_en_charge",
+                          detail={"precedent": precedent}))
+
+
+def liberer(session: Session, demande: Demande, agent: Agent) -> None:
+    """« Libérer »: the agent gives the application back to the queue."""
+    if demande.agent_id != agent.id:
+        raise ActionImpossible("Seul l'agent qui a pris la demande en charge peut la libérer.")
+    demande.agent_id = None
+    session.add(Evenement(demande_id=demande.id, acteur=f"agent:{agent.id}", nature="liberation", detail={}))
+
+
+# --- The review page (F-32, F-33) ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PieceVue:
+    """One required document as the agent sees it: the current files, those they replaced, the last opinion."""
+
+    code: str
+    titre: str
+    nature: str
+    obligatoire: bool
+    actuels: list[Document] = field(default_factory=list)
+    precedents: list[Document] = field(default_factory=list)
+    avis: dict[str, Any] | None = None
+
+    @property
+    def tour(self) -> int:
+        return self.actuels[0].tour if self.actuels else 0
+
+
+def pieces(session: Session, demande: Demande, data: dict[str, Any]) -> list[PieceVue]:
+    """Every document of the case with its files: the current ones are those the process holds (`documents`,
+    updated by each answer to a complement), the earlier ones they replaced are listed apart. Files the
+    applicant is uploading for an answer not sent yet are not shown."""
+    par_piece: dict[str, list[Document]] = {}
+    for document in session.scalars(select(Document).where(Document.demande_id == demande.id)
+                                    .order_by(Document.tour, Document.id)):
+        par_piece.setdefault(document.piece, []).append(document)
+    en_cours = data.get("documents")
+    avis = data.get("avis_documents") or {}
+    vues = []
+    for piece in data.get("pieces", []):
+        fichiers = par_piece.get(piece["code"], [])
+        if en_cours is None:  # an application deposited before the process kept its files: the latest round
+            ids = {d.id for d in fichiers if d.tour == max((f.tour for f in fichiers), default=0)}
+        else:
+            ids = set(en_cours.get(piece["code"], []))
+        actuels = [d for d in fichiers if d.id in ids]
+        tour = max((d.tour for d in actuels), default=0)
+        vues.append(PieceVue(
+            code=piece["code"], titre=piece["titre"], nature=piece.get("nature", "fichier"),
+            obligatoire=bool(piece.get("obligatoire")), actuels=actuels,
+            precedents=[d for d in fichiers if d.id not in ids and d.tour < tour], avis=avis.get(piece["code"]),
+        ))
+    return vues
+
+
+def apercu(document: Document) -> str:
+    """How a file can be shown inside the page: « image », « pdf » or « lien » (TIFF: browsers do not show it)."""
+    if document.type_mime == "application/pdf":
+        return "pdf"
+    if document.type_mime in ("image/png", "image/jpeg", "image/bmp"):
+        return "image"
+    return "lien"
+
+
+@dataclass
+class TourComplement:
+    """One « Demande de complément » and the applicant's answer to it, if any."""
+
+    numero: int
+    notification: Notification
+    documents: list[dict[str, Any]]
+    message_agent: str
+    reponse: dict[str, dict[str, Any]] | None = None
+    message_usager: str = ""
+    repondu_le: datetime | None = None
+    nouveaux: dict[str, list[Document]] = field(default_factory=dict)
+
+
+def tours_de_complement(session: Session, demande: Demande) -> list[TourComplement]:
+    """Each complement asked, when it was read (the acknowledgement of receipt), and what came back."""
+    notifications = session.scalars(
+        select(Notification).where(Notification.demande_id == demande.id, Notification.nature == "demande_complement")
+        .order_by(Notification.id)).all()
+    reponses = [e for e in session.scalars(
+        select(Evenement).where(Evenement.demande_id == demande.id, Evenement.nature == "etape_validee")
+        .order_by(Evenement.id)) if (e.detail or {}).get("tache") == "repondre_complement"]
+    nouveaux: dict[int, dict[str, list[Document]]] = {}
+    for document in session.scalars(select(Document).where(Document.demande_id == demande.id, Document.tour > 0)
+                                    .order_by(Document.id)):
+        nouveaux.setdefault(document.tour, {}).setdefault(document.piece, []).append(document)
+    tours = []
+    for index, notification in enumerate(notifications):
+        contenu = notification.contenu or {}
+        numero = int(contenu.get("tour") or index + 1)
+        tour = TourComplement(numero, notification, contenu.get("documents", []), contenu.get("message_agent", ""),
+                              nouveaux=nouveaux.get(numero, {}))
+        if index < len(reponses):
+            valeurs = reponses[index].detail.get("valeurs", {})
+            tour.reponse = valeurs.get("reponse_complement") or {}
+            tour.message_usager = valeurs.get("message_usager", "")
+            tour.repondu_le = notification.repondue_le or reponses[index].le
+        tours.append(tour)
+    return tours
+
+
+def revue(session: Session, demande: Demande, data: dict[str, Any], bundle: ProcessBundle,
+          codes_examines: Any = ()) -> dict[str, Any]:
+    """Everything the review page shows besides the form: the documents (those to judge first), the complement
+    rounds, the history, whether the application is over, who has it."""
+    vues = pieces(session, demande, data)
+    codes = set(codes_examines)
+    libelles = {ts.name: ts.bpmn_name or ts.name for ts in bundle.all_task_specs() if ts.bpmn_id}
+    return {
+        "data": data, "personne": demande.compte.personne, "compte": demande.compte,
+        "pieces": [p for p in vues if p.code in codes] + [p for p in vues if p.code not in codes],
+        "tours": tours_de_complement(session, demande),
+        "historique": historique(session, demande, libelles, {p.code: p.titre for p in vues}),
+        "terminee": demande.etat in final_states(bundle),
+        "agent_assigne": session.get(Agent, demande.agent_id) if demande.agent_id else None,
+    }
+
+
+# --- History (F-42) ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fait:
+    """One line of the history: when, who, what."""
+
+    le: datetime
+    acteur: str
+    libelle: str
+    details: tuple[str, ...] = ()
+    rang: int = 0  # 0 a logged step, 1 a notification, 2 an e-mail
+
+
+NATURES = {
+    "demande_creee": "Brouillon de demande créé",
+    "etape_precedente": "Retour à l'étape précédente",
+    "demande_abandonnee": "Demande abandonnée par l'usager",
+    "message:notification_lue": "Accusé de réception de la demande de complément : le délai de réponse court",
+    "delai_echu": "Délai de réponse expiré",
+    "prise_en_charge": "Demande prise en charge",
+    "liberation": "Demande libérée (remise dans la file)",
+}
+COURRIELS = {"a_envoyer": "en attente d'envoi", "envoye": "envoyé", "echec": "en échec"}
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+class _Acteurs:
+    def __init__(self, session: Session, demande: Demande) -> None:
+        self.session, self.demande, self.agents = session, demande, {}
+
+    def __call__(self, acteur: str) -> str:
+        genre, _, ident = (acteur or "").partition(":")
+        if genre == "usager":
+            return f"Usager ({self.demande.compte.personne.nom_complet})"
+        if genre == "agent" and ident.isdigit():
+            if ident not in self.agents:
+                agent = self.session.get(Agent, int(ident))
+                self.agents[ident] = f"Agent : {agent.nom_complet}" if agent else "Agent"
+            return self.agents[ident]
+        return "Système" if genre in ("systeme", "") else acteur
+
+
+def _etape(evenement: Evenement, libelles: dict[str, str], pieces_titres: dict[str, str]) -> tuple[str, tuple]:
+    detail = evenement.detail or {}
+    tache, valeurs = detail.get("tache", ""), detail.get("valeurs", {}) or {}
+    if tache == "depot":
+        return "Demande déposée", ()
+    if tache == "examiner_demande":
+        non_valides = [f"{pieces_titres.get(c, c)} : non valide — {a.get('observation', '')}"
+                       for c, a in (valeurs.get("avis_documents") or {}).items() if not a.get("valide")]
+        if valeurs.get("suite") == "complement":
+            return "Demande examinée : complément demandé à l'usager", tuple(non_valides)
+        return "Demande examinée : passage à la décision", tuple(non_valides)
+    if tache == "decider":
+        if valeurs.get("decision") == "favorable":
+            return "Décision favorable", (
+                f"Carte de séjour temporaire valable du {_jj_mm_aaaa(valeurs.get('titre_debut'))} au "
+                f"{_jj_mm_aaaa(valeurs.get('titre_fin'))} ; montant des taxes : {valeurs.get('montant_taxe', 0)} €",)
+        return "Décision défavorable", (f"Motif : {valeurs.get('motif_refus', '')}",)
+    if tache == "repondre_complement":
+        return "Réponse de l'usager à la demande de complément", ()
+    return f"Étape « {libelles.get(tache, tache)} » validée", ()
+
+
+def _jj_mm_aaaa(valeur: Any) -> str:
+    texte = str(valeur or "")
+    return f"{texte[8:10]}/{texte[5:7]}/{texte[:4]}" if re.match(r"^\d{4}-\d{2}-\d{2}", texte) else texte
+
+
+def historique(session: Session, demande: Demande, libelles: dict[str, str],
+               pieces_titres: dict[str, str]) -> list[Fait]:
+    """The audit log of the application with its notifications and e-mails, oldest first, in French."""
+    acteur = _Acteurs(session, demande)
+    faits: list[Fait] = []
+    for e in session.scalars(select(Evenement).where(Evenement.demande_id == demande.id).order_by(Evenement.id)):
+        if e.nature == "etape_validee":
+            libelle, details = _etape(e, libelles, pieces_titres)
+        else:
+            libelle = NATURES.get(e.nature, e.nature.replace("_", " ").capitalize())
+            details = ()
+            precedent = (e.detail or {}).get("precedent") if e.nature == "prise_en_charge" else None
+            if precedent:
+                details = ("À la place de " + acteur(f"agent:{precedent}").removeprefix("Agent : "),)
+        faits.append(Fait(_utc(e.le), acteur(e.acteur), libelle, details))
+    for n in session.scalars(select(Notification).where(Notification.demande_id == demande.id)):
+        faits.append(Fait(_utc(n.creee_le), "Système", f"Notification « {n.objet} » adressée à l'usager", rang=1))
+        if n.lue_le:
+            faits.append(Fait(_utc(n.lue_le), acteur("usager:"), f"Notification « {n.objet} » lue", rang=1))
+    for c in session.scalars(select(Courriel).where(Courriel.demande_id == demande.id)):
+        faits.append(Fait(_utc(c.cree_le), "Système", f"Courriel « {c.sujet} » à {c.destinataire}",
+                          (f"État : {COURRIELS.get(c.etat, c.etat)}",), rang=2))
+    # A step's notification and e-mail are written while the engine runs, just before the step is logged:
+    # each is shown after the step that caused it (the first one logged within two seconds).
+    etapes = sorted(f.le for f in faits if f.rang == 0)
+
+    def moment(fait: Fait) -> datetime:
+        if fait.rang == 0:
+            return fait.le
+        return next((le for le in etapes if timedelta(0) <= le - fait.le <= timedelta(seconds=2)), fait.le)
+
+    return sorted(faits, key=lambda f: (moment(f), f.rang, f.le))

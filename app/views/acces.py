@@ -1,0 +1,64 @@
+"""Who may open a page (F-30): applicants' pages and agents' pages never mix.
+
+`usager_requis` replaces `login_required` on every applicant page: an agent who opens one gets a
+403 page that sends them back to their queue (an agent's id must never be read as an account id).
+`agent_requis` guards every agent page: not logged in → the agent login page; an applicant → 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import render_template, url_for
+from flask_login import current_user
+
+from ..extensions import login_manager
+from ..models import Agent, Compte
+
+
+def utilisateur() -> Any:
+    return current_user._get_current_object() if current_user else None
+
+
+def est_agent() -> bool:
+    return isinstance(utilisateur(), Agent)
+
+
+def est_usager() -> bool:
+    return isinstance(utilisateur(), Compte)
+
+
+def _refus(message: str, lien: str, libelle: str) -> tuple[str, int]:
+    return render_template("acces_refuse.html", message=message, lien=lien, libelle=libelle), 403
+
+
+def usager_requis(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An applicant's page: log in first; an agent is turned away."""
+
+    @wraps(view)
+    def decorated(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not est_usager():
+            return _refus("Cette page est réservée aux usagers. Vous êtes connecté(e) avec un compte agent.",
+                          url_for("agent.demandes"), "Retour à la file des demandes")
+        return view(*args, **kwargs)
+
+    return decorated
+
+
+def agent_requis(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An agent's page: log in on the agent login page first; an applicant is turned away."""
+
+    @wraps(view)
+    def decorated(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not est_agent():
+            return _refus("Cette page est réservée aux agents de préfecture.", url_for("pages.accueil"),
+                          "Retour à l'accueil")
+        return view(*args, **kwargs)
+
+    return decorated

@@ -1,0 +1,289 @@
+"""The agents' space (F-30 to F-34): login, the work queue, the review of an application and its decisions.
+
+Every page is for agents only (`agent_requis`), and an application exists for an agent only if it was
+deposited in one of their prefectures: anything else is a 404, whatever the route. The forms of the
+user tasks of lane « Agent » are the BPMN's (`examiner_demande`, `decider`); only the agent who took the
+application may complete them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired
+
+from .. import agents, clock, documents, forms, instruction
+from ..extensions import db, login_manager
+from ..forms.fields import required
+from ..models import Agent, Demande, Document
+from ..workflow.engine import ReadyTask, WorkflowStateError
+from ..workflow.store import DemandeStore, Instance
+from .acces import agent_requis, est_agent
+from .auth import ECHECS_PAR_ADRESSE_IP, ECHECS_PAR_IDENTIFIANT, _cle, _limite
+
+bp = Blueprint("agent", __name__, url_prefix="/agent")
+login_manager.blueprint_login_views["agent"] = "agent.connexion"
+
+INCORRECT = "Identifiant ou mot de passe incorrect."
+FORMULAIRES = ("examiner_demande", "decider")
+
+
+@bp.app_context_processor
+def agent_connecte() -> dict[str, Any]:
+    """The header shows the agent's links when an agent is logged in."""
+    return {"agent_connecte": current_user if est_agent() else None}
+
+
+def _store() -> DemandeStore:
+    return current_app.extensions["demandes"]
+
+
+def _etats() -> instruction.Etats:
+    return instruction.Etats.du_processus(_store().catalog.current)
+
+
+def _agent() -> Agent:
+    return current_user._get_current_object()
+
+
+def _demande(demande_id: int) -> Demande:
+    """An application of the agent's prefectures, or 404 (never say that it exists elsewhere)."""
+    demande = db.session.get(Demande, demande_id)
+    if not instruction.visible(_agent(), demande):
+        abort(404)
+    return demande
+
+
+# --- Login and logout ---------------------------------------------------------------------------------------------
+
+
+class ConnexionAgentForm(FlaskForm):
+    email = StringField("Adresse email", validators=[DataRequired(required("Adresse email"))],
+                        filters=[lambda v: v.strip() if v else v])
+    mot_de_passe = PasswordField("Mot de passe", validators=[DataRequired(required("Mot de passe"))])
+
+
+def _cle_email() -> str:
+    return _cle("agent", request.form.get("email"))
+
+
+def _suivant(target: str | None) -> str:
+    ok = target and target.startswith("/agent/") and not target.startswith("//")
+    return target if ok else url_for("agent.demandes")
+
+
+@bp.route("/connexion", methods=["GET", "POST"])
+@_limite(ECHECS_PAR_IDENTIFIANT, _cle_email)
+@_limite(ECHECS_PAR_ADRESSE_IP, get_remote_address)
+def connexion() -> str | Response:
+    """« Espace agent » : adresse email et mot de passe de l'agent de préfecture."""
+    form = ConnexionAgentForm()
+    if form.validate_on_submit():
+        agent = agents.authentifier(db.session, form.email.data, form.mot_de_passe.data)
+        if agent is not None:
+            session.clear()  # nothing from before (an applicant's session, a planted cookie) is kept
+            login_user(agent)
+            return redirect(_suivant(request.args.get("next")))
+        g.tentative_comptee = True
+        flash(INCORRECT, "error")
+    return render_template("agent/connexion.html", form=form)
+
+
+@bp.route("/deconnexion", methods=["POST"])
+@agent_requis
+def deconnexion() -> Response:
+    """Se déconnecter de l'espace agent."""
+    logout_user()
+    session.clear()
+    flash("Vous êtes déconnecté(e).", "info")
+    return redirect(url_for("agent.connexion"))
+
+
+# --- The queue (F-31) ---------------------------------------------------------------------------------------------
+
+
+@bp.route("/")
+@agent_requis
+def accueil() -> Response:
+    return redirect(url_for("agent.demandes"))
+
+
+@bp.route("/demandes")
+@agent_requis
+def demandes() -> str:
+    """« File des demandes » : les demandes déposées dans les préfectures de l'agent, filtrées, triées, paginées."""
+    etats = _etats()
+    page = instruction.file_des_demandes(db.session, _agent(), instruction.Filtre.depuis(request.args), etats)
+    return render_template("agent/demandes.html", page=page, etats=etats, filtres=instruction.FILTRES_GENERAUX,
+                           tris=instruction.TRIS, affectations=instruction.AFFECTATIONS)
+
+
+def _changer_affectation(demande_id: int, action: Any, succes: str) -> Response:
+    demande = _demande(demande_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        action(demande)
+        db.session.commit()
+        flash(succes, "success")
+    except instruction.ActionImpossible as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    except StaleDataError:
+        db.session.rollback()
+        flash("La demande a été modifiée entre-temps : voici son état actuel.", "info")
+    retour = request.form.get("retour", "")
+    return redirect(retour if retour.startswith("/agent/") else url_for("agent.demande", demande_id=demande_id))
+
+
+@bp.route("/demandes/<int:demande_id>/prendre", methods=["POST"])
+@agent_requis
+def prendre(demande_id: int) -> Response:
+    """« Prendre en charge » : la demande m'est affectée."""
+    return _changer_affectation(
+        demande_id, lambda d: instruction.prendre_en_charge(db.session, d, _agent(), _etats()),
+        "Vous avez pris la demande en charge.")
+
+
+@bp.route("/demandes/<int:demande_id>/liberer", methods=["POST"])
+@agent_requis
+def liberer(demande_id: int) -> Response:
+    """« Libérer » : la demande revient dans la file, sans agent."""
+    return _changer_affectation(demande_id, lambda d: instruction.liberer(db.session, d, _agent()),
+                                "La demande est libérée : elle est de nouveau dans la file.")
+
+
+# --- The review and the agent's tasks (F-32, F-33, F-34) ------------------------------------------------------------
+
+
+def _tache(instance: Instance) -> ReadyTask | None:
+    """The READY user task of lane « Agent » that this space knows how to show."""
+    return next((t for t in instance.ready(instruction.LANE) if t.form in FORMULAIRES), None)
+
+
+def _page(demande: Demande, instance: Instance, task: ReadyTask | None, form: Any, statut: int = 200) -> Any:
+    """The review page; with the task's form (one template per form key) when this agent may act."""
+    peut_agir = task is not None and demande.agent_id == _agent().id
+    if peut_agir and form is None:
+        form = forms.get(task.form).build(task.data, None)
+    revue = instruction.revue(db.session, demande, instance.data(), instance.engine.bundle,
+                              form.codes if peut_agir and hasattr(form, "codes") else ())
+    return render_template(
+        f"agent/{task.form}.html" if peut_agir else "agent/demande.html",
+        demande=demande, task=task, tache_agent=task, form=form if peut_agir else None, peut_agir=peut_agir,
+        affectation=FlaskForm(), apercu=instruction.apercu, **revue,
+    ), statut
+
+
+@bp.route("/demandes/<int:demande_id>", methods=["GET", "POST"])
+@agent_requis
+def demande(demande_id: int) -> Any:
+    """La demande en lecture seule, ses documents, son historique ; le formulaire de l'étape si l'agent l'a prise."""
+    demande = _demande(demande_id)
+    if request.method == "POST":
+        return _agir(demande)
+    with _store().open(demande.id, clock.today(), write=False) as instance:
+        return _page(demande, instance, _tache(instance), None)
+
+
+def _refus_non_affecte() -> tuple[str, int]:
+    return render_template("acces_refuse.html", lien=request.path, libelle="Retour à la demande",
+                           message="Seul l'agent qui a pris la demande en charge peut agir sur elle. "
+                                   "Prenez-la en charge depuis sa page pour continuer."), 403
+
+
+def _agir(demande: Demande) -> Any:
+    """Validate the task's form, then complete the task in one transaction (the engine runs what follows)."""
+    agent = _agent()
+    if demande.agent_id != agent.id:
+        return _refus_non_affecte()
+    try:
+        with _store().open(demande.id, clock.today(), write=False) as instance:
+            task = _tache(instance)
+            if task is None or request.form.get("task_id") != task.id:
+                raise WorkflowStateError("page périmée")
+            step = forms.get(task.form)
+            form = step.build(task.data, request.form)
+            if not form.validate():
+                return _page(demande, instance, task, form, 422)
+            valeurs = step.values(form)
+        db.session.rollback()  # what was read above is read again, under lock
+        with _store().open(demande.id, clock.today()) as instance:
+            if instance.demande.agent_id != agent.id:
+                raise WorkflowStateError("la demande a changé d'agent")
+            instance.complete(task.id, valeurs, f"agent:{agent.id}")
+    except WorkflowStateError:
+        flash("Cette page n'était plus à jour : voici où en est la demande.", "info")
+        return redirect(url_for("agent.demande", demande_id=demande.id))
+    flash(_message_apres(task.form, valeurs), "success")
+    return redirect(url_for("agent.demande", demande_id=demande.id))
+
+
+def _message_apres(form_key: str, valeurs: dict[str, Any]) -> str:
+    if form_key == "examiner_demande" and valeurs.get("suite") == "complement":
+        return ("La demande de complément a été envoyée à l'usager (notification et courriel). Le délai de réponse "
+                "de 30 jours commencera quand il l'aura ouverte.")
+    if form_key == "examiner_demande":
+        return "L'examen est enregistré : la demande passe à la décision."
+    if valeurs.get("decision") == "favorable":
+        return ("Décision favorable enregistrée : l'attestation de décision favorable est produite et l'usager "
+                "en est notifié.")
+    return "Décision défavorable enregistrée : l'usager est notifié du refus et de son motif."
+
+
+# --- Files -----------------------------------------------------------------------------------------------------------
+
+
+def _fichier(path: Any, mimetype: str, nom: str) -> Response:
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, download_name=nom, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
+                                                   "frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/documents/<int:document_id>")
+@agent_requis
+def document(document_id: int) -> Response:
+    """Un fichier d'une demande des préfectures de l'agent, affiché dans la page (image ou PDF)."""
+    row = db.session.get(Document, document_id)
+    if row is None:
+        abort(404)
+    _demande(row.demande_id)
+    return _fichier(documents.chemin(row.sha256), row.type_mime, row.nom_original)
+
+
+@bp.route("/demandes/<int:demande_id>/attestation.pdf")
+@agent_requis
+def attestation(demande_id: int) -> Response:
+    """L'attestation de décision favorable produite pour la demande."""
+    demande = _demande(demande_id)
+    with _store().open(demande.id, clock.today(), write=False) as instance:
+        sha = (instance.data().get("attestation") or {}).get("sha256")
+    if not sha:
+        abort(404)
+    return _fichier(documents.chemin(sha), "application/pdf", f"attestation-{demande.numero}.pdf")

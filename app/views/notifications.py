@@ -1,0 +1,277 @@
+"""« Mes Notifications » (F-14), the answer to a « Demande de complément » (F-15), the decision (F-16).
+
+Opening a notification is the acknowledgement of receipt: its time is recorded once and, for a
+« Demande de complément » the process is waiting on, the message « notification_lue » goes to the
+process in the same transaction — the BPMN then starts the 30-day answer deadline.
+Every page is the applicant's own: another person's notification is a 404.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, update
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
+
+from .. import clock, complements, documents
+from ..extensions import db
+from ..forms import repondre_complement
+from ..models import Demande, Notification
+from ..timers import maintenant
+from ..workflow.engine import ReadyTask, WorkflowStateError
+from ..workflow.store import DemandeStore, Instance
+from .acces import est_usager, usager_requis
+
+bp = Blueprint("notifications", __name__)
+
+LANE = "Usager"
+FORM = "repondre_complement"
+MESSAGE_LUE = "notification_lue"
+CLOTUREE = "demande_cloturee"
+NATURES = {
+    "demande_complement": "Demande de complément",
+    "decision": "Notification de décision",
+    "cloture": "Clôture de votre demande",
+}
+PAR_PAGE = (10, 20, 50)
+DANS_LA_CLOCHE = 5
+NOT_INPUT = {"csrf_token", "action", "task_id"}
+
+
+def _store() -> DemandeStore:
+    return current_app.extensions["demandes"]
+
+
+def _acteur() -> str:
+    return f"usager:{current_user.id}"
+
+
+def _own(notification_id: int) -> Notification:
+    """The applicant's own notification, or 404 (never reveal another person's)."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.compte_id != current_user.id:
+        abort(404)
+    return notification
+
+
+def _mes_notifications() -> Any:
+    return select(Notification).where(Notification.compte_id == current_user.id)
+
+
+@bp.app_context_processor
+def cloche() -> dict[str, Any]:
+    """The bell of the header: unread count and latest notifications, queried only when the header asks."""
+
+    def notifications_entete() -> dict[str, Any] | None:
+        if not est_usager():
+            return None
+        non_lues = db.session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.compte_id == current_user.id, Notification.lue_le.is_(None)))
+        dernieres = db.session.scalars(_mes_notifications().order_by(Notification.creee_le.desc(),
+                                                                     Notification.id.desc())
+                                       .limit(DANS_LA_CLOCHE)).all()
+        return {"non_lues": non_lues, "dernieres": dernieres}
+
+    return {"notifications_entete": notifications_entete}
+
+
+def _entier(nom: str, defaut: int) -> int:
+    valeur = request.args.get(nom, "")
+    return int(valeur) if valeur.isdigit() else defaut
+
+
+@bp.route("/notifications")
+@usager_requis
+def liste() -> str:
+    """« Mes Notifications »: newest first, filtered by kind, 10/20/50 per page."""
+    nature = request.args.get("nature", "")
+    nature = nature if nature in NATURES else ""
+    par_page = _entier("par_page", PAR_PAGE[0])
+    par_page = par_page if par_page in PAR_PAGE else PAR_PAGE[0]
+    query = _mes_notifications()
+    if nature:
+        query = query.where(Notification.nature == nature)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    pages = max(1, math.ceil(total / par_page))
+    page = min(max(1, _entier("page", 1)), pages)
+    notifications = db.session.scalars(query.order_by(Notification.creee_le.desc(), Notification.id.desc())
+                                       .offset((page - 1) * par_page).limit(par_page)).all()
+    return render_template("notifications/liste.html", notifications=notifications, natures=NATURES, nature=nature,
+                           par_page=par_page, choix_par_page=PAR_PAGE, page=page, pages=pages, total=total)
+
+
+# --- opening: the acknowledgement of receipt ------------------------------------------------------------------
+
+
+def _derniere_demande_de_complement(notification: Notification) -> bool:
+    derniere = db.session.scalar(select(func.max(Notification.id)).where(
+        Notification.demande_id == notification.demande_id, Notification.nature == "demande_complement"))
+    return derniere == notification.id
+
+
+def _ouvrir(notification: Notification) -> None:
+    """Record the first opening; for the complement the process waits on, tell the process (same transaction)."""
+    if notification.nature != "demande_complement":  # the first opening only, even from two tabs at once
+        db.session.execute(update(Notification).where(Notification.id == notification.id,
+                                                      Notification.lue_le.is_(None)).values(lue_le=clock.now()))
+        db.session.commit()
+        return
+    try:
+        with _store().open(notification.demande_id, clock.today()) as instance:
+            db.session.refresh(notification)  # under the application's lock: opened meanwhile in another tab?
+            if notification.lue_le is not None:
+                return
+            notification.lue_le = clock.now()
+            if _derniere_demande_de_complement(notification):
+                try:
+                    instance.message(MESSAGE_LUE, {"lue_le": notification.lue_le.isoformat(),
+                                                   "notification": notification.id}, _acteur())
+                except WorkflowStateError:
+                    pass  # the process no longer waits for it (closed, decided): the opening is still recorded
+    except WorkflowStateError:
+        db.session.rollback()  # another request acknowledged it first: its time stands
+
+
+@bp.route("/notifications/<int:notification_id>", methods=["GET", "POST"])
+@usager_requis
+def voir(notification_id: int) -> Any:
+    """One notification; opening it is the acknowledgement of receipt. POST: the complement page's actions."""
+    notification = _own(notification_id)
+    if request.method == "POST":
+        return _repondre(notification)
+    if notification.lue_le is None:
+        _ouvrir(notification)
+        notification = _own(notification_id)
+    demande = db.session.get(Demande, notification.demande_id)
+    if notification.nature == "demande_complement":
+        return _page_complement(notification, demande)
+    return render_template("notifications/notification.html", notification=notification, demande=demande,
+                           personne=current_user.personne)
+
+
+@bp.route("/notifications/<int:notification_id>/document")
+@usager_requis
+def document(notification_id: int) -> Response:
+    """« TÉLÉCHARGER LE DOCUMENT »: the attestation of a favourable decision (F-25), to its owner only."""
+    notification = _own(notification_id)
+    if not notification.document_sha256:
+        abort(404)
+    path = documents.chemin(notification.document_sha256)
+    if not path.exists():
+        abort(404)
+    demande = db.session.get(Demande, notification.demande_id)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"attestation-decision-favorable-{demande.numero}.pdf")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- the « Demande de complément » page (F-15) ------------------------------------------------------------------
+
+
+def _tache(instance: Instance) -> ReadyTask | None:
+    return next((t for t in instance.ready(LANE) if t.form == FORM), None)
+
+
+def _pieces(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The documents to review, with their nature (file or ephoto number) from the decision table."""
+    par_code = {p["code"]: p for p in data.get("pieces", [])}
+    return {d["code"]: {**par_code.get(d["code"], {}), **d} for d in repondre_complement.documents_a_revoir(data)}
+
+
+def _saisie(demande: Demande) -> dict[str, Any] | None:
+    return (demande.saisie_en_cours or {}).get(FORM)
+
+
+def _garder_saisie(demande: Demande) -> None:
+    saisie = dict(demande.saisie_en_cours or {})
+    saisie[FORM] = {k: v for k, v in request.form.items() if k not in NOT_INPUT}
+    demande.saisie_en_cours = saisie
+
+
+def _oublier_saisie(demande: Demande) -> None:
+    saisie = dict(demande.saisie_en_cours or {})
+    saisie.pop(FORM, None)
+    demande.saisie_en_cours = saisie or None
+
+
+def _page_complement(notification: Notification, demande: Demande, form: Any = None, task: ReadyTask | None = None,
+                     status: int = 200) -> tuple[str, int]:
+    """The complement as a letter; with the answer form while this round's answer is awaited."""
+    if task is None and notification.repondue_le is None and demande.etat != CLOTUREE:
+        with _store().open(demande.id, clock.today(), write=False) as instance:
+            task = _tache(instance) if _derniere_demande_de_complement(notification) else None
+    echeance = demande.echeance
+    expiree = echeance is not None and clock.paris(echeance) <= maintenant()  # due, not yet fired
+    if task is not None and not expiree and form is None:
+        saisie = _saisie(demande)
+        form = repondre_complement.build(task.data, MultiDict(saisie) if saisie else None)
+    tour = notification.contenu.get("tour", 1)
+    return render_template(
+        "notifications/complement.html", notification=notification, demande=demande, personne=current_user.personne,
+        task=task if not expiree else None, form=form if not expiree else None, echeance=echeance, expiree=expiree,
+        cloturee=demande.etat == CLOTUREE or expiree,
+        pieces=_pieces(task.data) if task is not None else {},
+        nouveaux=complements.fichiers_du_tour(db.session, demande.id, tour),
+        saisie=_saisie(demande) or {},
+    ), status
+
+
+def _repondre(notification: Notification) -> Any:
+    """« Joindre un document », « SUPPRIMER … », « Valider et envoyer »."""
+    demande = db.session.get(Demande, notification.demande_id)
+    ici = redirect(url_for("notifications.voir", notification_id=notification.id))
+    if notification.nature != "demande_complement" or notification.repondue_le is not None:
+        return ici
+    try:
+        with _store().open(demande.id, clock.today()) as instance:
+            # An answer after the deadline loses: due timers fire first, and that closure is kept.
+            instance.fire_due_timers()
+            task = _tache(instance) if _derniere_demande_de_complement(notification) else None
+            if task is None:
+                fermee = demande.etat == CLOTUREE or instance.status().etat == CLOTUREE
+            elif request.form.get("task_id") != task.id:
+                raise WorkflowStateError("page périmée")
+            else:
+                return _agir(instance, task, notification, demande, request.form.get("action", "envoyer"))
+    except WorkflowStateError:
+        flash("Cette page n'était plus à jour : voici où en est votre demande.", "info")
+        return ici
+    if fermee:
+        flash("Le délai de réponse est dépassé : votre demande a été clôturée. Votre réponse n'a pas pu être "
+              "envoyée.", "error")
+    return ici
+
+
+def _agir(instance: Instance, task: ReadyTask, notification: Notification, demande: Demande, action: str) -> Any:
+    tour = notification.contenu.get("tour", 1)
+    pieces = _pieces(task.data)
+    _garder_saisie(demande)
+    for code, message in complements.recevoir(db.session, demande.id, current_user.id, pieces, tour, request.files):
+        flash(message, f"piece:{code}")
+    ici = redirect(url_for("notifications.voir", notification_id=notification.id))
+    if action.startswith("supprimer:"):
+        orphelins = complements.retirer(db.session, demande.id, tour, action.partition(":")[2])
+        instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
+        return ici
+    if action != "envoyer":  # « Joindre un document »
+        return ici
+    form = repondre_complement.build(task.data, request.form)
+    form.nouveaux_fichiers = complements.nouveaux(db.session, demande.id, tour, pieces)
+    valide = form.validate()
+    valide = complements.erreurs_ephoto(form, pieces, request.form) and valide
+    if not valide:
+        return _page_complement(notification, demande, form, task, 422)
+    valeurs, orphelins = complements.reponse(db.session, demande.id, tour, task.data,
+                                             repondre_complement.values(form), pieces, request.form)
+    instance.complete(task.id, valeurs, _acteur())
+    instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
+    notification.repondue_le = clock.now()
+    notification.contenu = {**notification.contenu, "reponse": complements.resume(db.session, valeurs)}
+    _oublier_saisie(demande)
+    flash("Votre réponse a bien été envoyée à l'agent en charge de votre dossier.", "success")
+    return ici
