@@ -16,6 +16,9 @@ from wtforms.validators import InputRequired
 from .fields import longueur, required
 
 L_SUITE = "Suite à donner"
+# The complement rounds loop through a gateway: each round deepens SpiffWorkflow's task tree, which
+# stalls past ~140 rounds (SPIFFWORKFLOW.md, trap 4). No real file needs more than a handful.
+TOURS_MAX = 30
 
 
 def pieces_examinees(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -35,9 +38,15 @@ class BaseForm(FlaskForm):
     message_agent = TextAreaField("Message à l'usager (facultatif)", validators=[longueur("Message à l'usager", 2000)])
     codes: list[str] = []
     titres: dict[str, str] = {}
+    tours_faits = 0
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
+        if self.suite.data == "complement" and self.tours_faits >= TOURS_MAX:
+            self.suite.errors.append(
+                f"{TOURS_MAX} demandes de complément ont déjà été faites pour cette demande : c'est le maximum. "
+                "Passez à la décision.")
+            ok = False
         non_valides = [c for c in self.codes if self[f"avis_{c}"].data == "non_valide"]
         for code in non_valides:
             if not (self[f"observation_{code}"].data or "").strip():
@@ -64,6 +73,7 @@ def form_class(pieces: list[dict[str, Any]]) -> type[BaseForm]:
 
 def build(data: dict[str, Any], formdata: Any = None) -> BaseForm:
     cls = form_class(pieces_examinees(data))
+    cls.tours_faits = int((data.get("notification_complement") or {}).get("tour") or 0)
     initial: dict[str, Any] = {}
     for code, avis in (data.get("avis_documents") or {}).items():
         initial[f"avis_{code}"] = "valide" if avis.get("valide") else "non_valide"

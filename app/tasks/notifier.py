@@ -65,7 +65,7 @@ def handle(ctx: Any, nature: str) -> dict[str, Any]:
     mettre_en_file(ctx.session, "notification", demande.compte.email,
                    {"lien": current_app.config["URL_BASE"] + "/connexion"},
                    demande_id=demande.id, compte_id=demande.compte_id)
-    return {"notification": notification.id}
+    return {"notification": notification.id, "tour": contenu.get("tour")}
 
 
 def _serialisable(valeur: Any) -> Any:

@@ -314,7 +314,8 @@ def test_en_tete_utilisable_sur_telephone(new_page, demo) -> None:
     page = new_page(**TELEPHONE)
     person = demo["CAS_3"]
     page.goto("/")
-    # On a phone the DSFR puts the header links in the « Menu ».
+    # On a phone the DSFR puts the header links in the « Menu » (once its script has started).
+    expect(page.locator("html")).to_have_attribute("data-fr-js", "true")
     bouton(page, "Menu").tap()
     menu = page.locator("#menu-modal")
     expect(menu.get_by_role("link", name="Se connecter")).to_be_visible()
@@ -322,6 +323,7 @@ def test_en_tete_utilisable_sur_telephone(new_page, demo) -> None:
     champ(page, "Identifiant").fill(person.numero_etranger)
     champ(page, "Mot de passe").fill(person.mot_de_passe)
     bouton(page, "S'identifier").tap()
+    expect(page.locator("html")).to_have_attribute("data-fr-js", "true")
     bouton(page, "Menu").tap()
     expect(menu.get_by_role("link", name="Mes demandes", exact=True)).to_be_visible()
     expect(menu.get_by_role("button", name="Se déconnecter")).to_be_visible()

@@ -200,11 +200,14 @@ def test_deux_tours_de_complement(parcours, valeurs, recorders):
     assert natures(recorders) == ["demande_complement", "demande_complement", "decision"]
 
 
-def test_dix_tours_de_complement_restent_dans_les_limites(parcours, valeurs, recorders):
+def test_le_maximum_de_tours_de_complement_reste_dans_les_limites(parcours, valeurs, recorders):
     """The complement loop is a plain gateway loop: each round deepens the task tree (SPIFFWORKFLOW.md,
-    trap 4). Ten rounds — far more than any real application — must still run and round-trip."""
+    trap 4). The most rounds the agent's form allows — far more than any real application — must still
+    run and round-trip."""
+    from app.forms.examiner_demande import TOURS_MAX
+
     p = deposee(parcours, valeurs)
-    for tour in range(10):
+    for tour in range(TOURS_MAX):
         agent(p, "examiner_demande", examen("complement", {"identite": f"Tour {tour}."}))
         lue(p)
         p.step("repondre_complement", {"reponse_complement": {"identite": {"choix": "maintenir", "raison": "x"}},
@@ -212,7 +215,7 @@ def test_dix_tours_de_complement_restent_dans_les_limites(parcours, valeurs, rec
     agent(p, "examiner_demande", examen("decision"))
     agent(p, "decider", defavorable("Dossier incomplet."))
     assert p.status.etat == "demande_refusee"
-    assert natures(recorders) == ["demande_complement"] * 10 + ["decision"]
+    assert natures(recorders) == ["demande_complement"] * TOURS_MAX + ["decision"]
 
 
 def test_decision_defavorable(parcours, valeurs, recorders):
@@ -235,3 +238,25 @@ def test_le_message_de_lecture_n_est_accepte_qu_en_attente_de_lecture(parcours, 
     with pytest.raises(WorkflowStateError):  # a second opening does not restart the clock
         p.engine.send_message(p.wf, "notification_lue", {"lue_le": "2024-06-04T09:00:00+00:00"})
     assert p.workflow_data["accuse_reception"] == {"lue_le": "2024-06-03T09:15:00+00:00"}
+
+
+@pytest.mark.feature("F-33")
+def test_nombre_de_complements_borne_avant_la_limite_du_moteur():
+    """Trap 4: the complement loop deepens the task tree; the form stops well before it stalls."""
+    from werkzeug.datastructures import MultiDict
+
+    from app import create_app
+    from app.forms import examiner_demande
+
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    data = {"pieces": [{"code": "identite", "titre": "Justificatif d'identité"}], "documents": {"identite": [1]},
+            "notification_complement": {"notification": 9, "tour": examiner_demande.TOURS_MAX}}
+    with app.test_request_context(method="POST"):
+        form = examiner_demande.build(data, MultiDict({"avis_identite": "non_valide", "observation_identite": "flou",
+                                                        "suite": "complement"}))
+        assert not form.validate()
+        assert "c'est le maximum" in form.suite.errors[0]
+        data["notification_complement"]["tour"] = examiner_demande.TOURS_MAX - 1
+        form = examiner_demande.build(data, MultiDict({"avis_identite": "non_valide", "observation_identite": "flou",
+                                                        "suite": "complement"}))
+        assert form.validate(), form.errors
