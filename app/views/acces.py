@@ -9,13 +9,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import render_template, url_for
+from flask import abort, current_app, render_template, url_for
 from flask_login import current_user
 
-from ..extensions import login_manager
+from ..extensions import db, login_manager
 from ..models import Agent, Compte
+from ..workflow.store import DemandeStore
+
+T = TypeVar("T")
+
+
+# Form fields that are navigation, not input: never kept as typed values.
+NOT_INPUT = {"csrf_token", "action", "task_id"}
+
+
+def store() -> DemandeStore:
+    return current_app.extensions["demandes"]
+
+
+def acteur() -> str:
+    """Who acts, as the audit log names them (« usager:12 », « agent:3 »)."""
+    return utilisateur().get_id()
+
+
+def a_moi_ou_404(model: type[T], row_id: int) -> T:
+    """A row of the logged-in applicant (its `compte_id`), or 404: never reveal another person's."""
+    row = db.session.get(model, row_id)
+    if row is None or row.compte_id != current_user.id:
+        abort(404)
+    return row
 
 
 def utilisateur() -> Any:

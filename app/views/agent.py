@@ -13,7 +13,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -36,8 +35,8 @@ from ..extensions import db, login_manager
 from ..forms.fields import required
 from ..models import Agent, Demande, Document
 from ..workflow.engine import ReadyTask, WorkflowStateError
-from ..workflow.store import DemandeStore, Instance
-from .acces import agent_requis, est_agent
+from ..workflow.store import Instance
+from .acces import agent_requis, est_agent, store
 from .auth import ECHECS_PAR_ADRESSE_IP, ECHECS_PAR_IDENTIFIANT, _cle, _limite
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
@@ -53,12 +52,8 @@ def agent_connecte() -> dict[str, Any]:
     return {"agent_connecte": current_user if est_agent() else None}
 
 
-def _store() -> DemandeStore:
-    return current_app.extensions["demandes"]
-
-
 def _etats() -> instruction.Etats:
-    return instruction.Etats.du_processus(_store().catalog.current)
+    return instruction.Etats.du_processus(store().catalog.current)
 
 
 def _agent() -> Agent:
@@ -202,7 +197,7 @@ def demande(demande_id: int) -> Any:
     demande = _demande(demande_id)
     if request.method == "POST":
         return _agir(demande)
-    with _store().open(demande.id, clock.today(), write=False) as instance:
+    with store().open(demande.id, clock.today(), write=False) as instance:
         return _page(demande, instance, _tache(instance), None)
 
 
@@ -218,7 +213,7 @@ def _agir(demande: Demande) -> Any:
     if demande.agent_id != agent.id:
         return _refus_non_affecte()
     try:
-        with _store().open(demande.id, clock.today(), write=False) as instance:
+        with store().open(demande.id, clock.today(), write=False) as instance:
             task = _tache(instance)
             if task is None or request.form.get("task_id") != task.id:
                 raise WorkflowStateError("page périmée")
@@ -228,7 +223,7 @@ def _agir(demande: Demande) -> Any:
                 return _page(demande, instance, task, form, 422)
             valeurs = step.values(form)
         db.session.rollback()  # what was read above is read again, under lock
-        with _store().open(demande.id, clock.today()) as instance:
+        with store().open(demande.id, clock.today()) as instance:
             if instance.demande.agent_id != agent.id:
                 raise WorkflowStateError("la demande a changé d'agent")
             instance.complete(task.id, valeurs, f"agent:{agent.id}")
@@ -282,7 +277,7 @@ def document(document_id: int) -> Response:
 def attestation(demande_id: int) -> Response:
     """L'attestation de décision favorable produite pour la demande."""
     demande = _demande(demande_id)
-    with _store().open(demande.id, clock.today(), write=False) as instance:
+    with store().open(demande.id, clock.today(), write=False) as instance:
         sha = (instance.data().get("attestation") or {}).get("sha256")
     if not sha:
         abort(404)

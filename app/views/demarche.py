@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -16,8 +16,8 @@ from ..extensions import db
 from ..forms.justificatifs import Page, by_rubrique
 from ..models import Demande, Document
 from ..workflow.engine import ReadyTask, WorkflowStateError
-from ..workflow.store import DemandeStore, Instance
-from .acces import usager_requis
+from ..workflow.store import Instance
+from .acces import NOT_INPUT, a_moi_ou_404, acteur, store, usager_requis
 
 bp = Blueprint("demarche", __name__)
 
@@ -26,23 +26,8 @@ ETAPES = ["Informations personnelles", "Motif de séjour", "Justificatifs", "Dé
 BROUILLON = "brouillon"
 DEPOSEE = "demande_deposee"
 ABANDONNEE = "demande_abandonnee"
-NOT_INPUT = {"csrf_token", "action", "task_id"}
-
-
-def _store() -> DemandeStore:
-    return current_app.extensions["demandes"]
-
-
-def _acteur() -> str:
-    return f"usager:{current_user.id}"
-
-
 def _own(demande_id: int) -> Demande:
-    """The applicant's own application, or 404 (never reveal another person's)."""
-    demande = db.session.get(Demande, demande_id)
-    if demande is None or demande.compte_id != current_user.id:
-        abort(404)
-    return demande
+    return a_moi_ou_404(Demande, demande_id)
 
 
 def _after(demande: Demande) -> Response:
@@ -100,7 +85,7 @@ def commencer() -> Response:
     )
     if draft is None:
         personne = current_user.personne
-        draft = _store().create(
+        draft = store().create(
             current_user, {"date_naissance": personne.date_naissance, "email": current_user.email}, clock.today()
         )
     return redirect(url_for("demarche.etape", demande_id=draft.id))
@@ -114,7 +99,7 @@ def etape(demande_id: int) -> Any:
     if demande.etat != BROUILLON:
         return _after(demande)
     if request.method == "GET":
-        with _store().open(demande.id, clock.today(), write=False) as instance:
+        with store().open(demande.id, clock.today(), write=False) as instance:
             task = _task(instance)
             if task is None:
                 return _after(demande)
@@ -129,7 +114,7 @@ def etape(demande_id: int) -> Any:
 
 
 def _act(demande: Demande, action: str) -> Any:
-    with _store().open(demande.id, clock.today()) as instance:
+    with store().open(demande.id, clock.today()) as instance:
         task = _task(instance)
         if task is None or request.form.get("task_id") != task.id:
             raise WorkflowStateError("page périmée")
@@ -142,11 +127,11 @@ def _act(demande: Demande, action: str) -> Any:
         if action.startswith("aller:"):  # « Modifier » on the summary of step 4: back to that step
             _keep_input(demande, task.form)
             etape = action.partition(":")[2]
-            instance.back_to(int(etape) if etape.isdigit() else 0, LANE, _acteur())
+            instance.back_to(int(etape) if etape.isdigit() else 0, LANE, acteur())
             return redirect(url_for("demarche.etape", demande_id=demande.id))
         if action == "precedent":
             _keep_input(demande, task.form)
-            if not instance.back(task.id, _acteur()):
+            if not instance.back(task.id, acteur()):
                 return redirect(url_for("pages.preambule"))
             return redirect(url_for("demarche.etape", demande_id=demande.id))
         if action == "quitter":
@@ -162,7 +147,7 @@ def _act(demande: Demande, action: str) -> Any:
         if not form.validate():
             _keep_input(demande, task.form)
             return _render(demande, instance, task, form, 422)
-        instance.complete(task.id, step.values(form), _acteur())
+        instance.complete(task.id, step.values(form), acteur())
         _drop_input(demande, task.form)
     return _after(demande) if demande.etat != BROUILLON else redirect(
         url_for("demarche.etape", demande_id=demande.id)
@@ -195,8 +180,8 @@ def abandonner(demande_id: int) -> Any:
     form = FlaskForm()
     if form.validate_on_submit():
         try:
-            with _store().open(demande.id, clock.today()) as instance:
-                instance.abandon(_acteur())
+            with store().open(demande.id, clock.today()) as instance:
+                instance.abandon(acteur())
                 demande.saisie_en_cours = None
         except WorkflowStateError:  # deposited in another tab meanwhile
             return _after(db.session.get(Demande, demande_id))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
@@ -23,8 +23,8 @@ from ..forms import repondre_complement
 from ..models import Demande, Notification
 from ..timers import maintenant
 from ..workflow.engine import ReadyTask, WorkflowStateError
-from ..workflow.store import DemandeStore, Instance
-from .acces import est_usager, usager_requis
+from ..workflow.store import Instance
+from .acces import NOT_INPUT, a_moi_ou_404, acteur, est_usager, store, usager_requis
 
 bp = Blueprint("notifications", __name__)
 
@@ -39,23 +39,8 @@ NATURES = {
 }
 PAR_PAGE = (10, 20, 50)
 DANS_LA_CLOCHE = 5
-NOT_INPUT = {"csrf_token", "action", "task_id"}
-
-
-def _store() -> DemandeStore:
-    return current_app.extensions["demandes"]
-
-
-def _acteur() -> str:
-    return f"usager:{current_user.id}"
-
-
 def _own(notification_id: int) -> Notification:
-    """The applicant's own notification, or 404 (never reveal another person's)."""
-    notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.compte_id != current_user.id:
-        abort(404)
-    return notification
+    return a_moi_ou_404(Notification, notification_id)
 
 
 def _mes_notifications() -> Any:
@@ -121,7 +106,7 @@ def _ouvrir(notification: Notification) -> None:
         db.session.commit()
         return
     try:
-        with _store().open(notification.demande_id, clock.today()) as instance:
+        with store().open(notification.demande_id, clock.today()) as instance:
             db.session.refresh(notification)  # under the application's lock: opened meanwhile in another tab?
             if notification.lue_le is not None:
                 return
@@ -129,7 +114,7 @@ def _ouvrir(notification: Notification) -> None:
             if _derniere_demande_de_complement(notification):
                 try:
                     instance.message(MESSAGE_LUE, {"lue_le": notification.lue_le.isoformat(),
-                                                   "notification": notification.id}, _acteur())
+                                                   "notification": notification.id}, acteur())
                 except WorkflowStateError:
                     pass  # the process no longer waits for it (closed, decided): the opening is still recorded
     except WorkflowStateError:
@@ -203,7 +188,7 @@ def _page_complement(notification: Notification, demande: Demande, form: Any = N
                      status: int = 200) -> tuple[str, int]:
     """The complement as a letter; with the answer form while this round's answer is awaited."""
     if task is None and notification.repondue_le is None and demande.etat != CLOTUREE:
-        with _store().open(demande.id, clock.today(), write=False) as instance:
+        with store().open(demande.id, clock.today(), write=False) as instance:
             task = _tache(instance) if _derniere_demande_de_complement(notification) else None
     echeance = demande.echeance
     expiree = echeance is not None and clock.paris(echeance) <= maintenant()  # due, not yet fired
@@ -228,7 +213,7 @@ def _repondre(notification: Notification) -> Any:
     if notification.nature != "demande_complement" or notification.repondue_le is not None:
         return ici
     try:
-        with _store().open(demande.id, clock.today()) as instance:
+        with store().open(demande.id, clock.today()) as instance:
             # An answer after the deadline loses: due timers fire first, and that closure is kept.
             instance.fire_due_timers()
             task = _tache(instance) if _derniere_demande_de_complement(notification) else None
@@ -268,7 +253,7 @@ def _agir(instance: Instance, task: ReadyTask, notification: Notification, deman
         return _page_complement(notification, demande, form, task, 422)
     valeurs, orphelins = complements.reponse(db.session, demande.id, tour, task.data,
                                              repondre_complement.values(form), pieces, request.form)
-    instance.complete(task.id, valeurs, _acteur())
+    instance.complete(task.id, valeurs, acteur())
     instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
     notification.repondue_le = clock.now()
     notification.contenu = {**notification.contenu, "reponse": complements.resume(db.session, valeurs)}
