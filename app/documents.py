@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from flask import current_app
+from flask import abort, current_app, send_file
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
 from .models import Document
 
@@ -167,6 +168,21 @@ def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, 
     session.add(document)
     session.flush()
     return document
+
+
+def servir(sha256: str | None, mimetype: str, nom: str, *, telechargement: bool = False) -> Response:
+    """A stored file as a response, the caller having checked who may see it: 404 when absent; never
+    sniffed nor scripted; framed only by our own pages (the agent's review); never kept in a shared cache."""
+    path = chemin(sha256) if sha256 else None
+    if path is None or not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=mimetype, download_name=nom, as_attachment=telechargement, conditional=True)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def par_piece(session: Session, demande_id: int) -> dict[str, list[Document]]:

@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -249,18 +248,6 @@ def _message_apres(form_key: str, valeurs: dict[str, Any]) -> str:
 # --- Files -----------------------------------------------------------------------------------------------------------
 
 
-def _fichier(path: Any, mimetype: str, nom: str) -> Response:
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=mimetype, download_name=nom, conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = ("default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; "
-                                                   "frame-ancestors 'self'")
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.route("/documents/<int:document_id>")
 @agent_requis
 def document(document_id: int) -> Response:
@@ -269,7 +256,7 @@ def document(document_id: int) -> Response:
     if row is None:
         abort(404)
     _demande(row.demande_id)
-    return _fichier(documents.chemin(row.sha256), row.type_mime, row.nom_original)
+    return documents.servir(row.sha256, row.type_mime, row.nom_original)
 
 
 @bp.route("/demandes/<int:demande_id>/attestation.pdf")
@@ -279,6 +266,4 @@ def attestation(demande_id: int) -> Response:
     demande = _demande(demande_id)
     with store().open(demande.id, clock.today(), write=False) as instance:
         sha = (instance.data().get("attestation") or {}).get("sha256")
-    if not sha:
-        abort(404)
-    return _fichier(documents.chemin(sha), "application/pdf", f"attestation-{demande.numero}.pdf")
+    return documents.servir(sha, "application/pdf", f"attestation-{demande.numero}.pdf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -158,16 +158,8 @@ def _act(demande: Demande, action: str) -> Any:
 @usager_requis
 def document(document_id: int) -> Response:
     """One of the applicant's own files, shown in the browser (never another person's)."""
-    row = db.session.get(Document, document_id)
-    if row is None or row.compte_id != current_user.id:
-        abort(404)
-    path = documents.chemin(row.sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype=row.type_mime, download_name=row.nom_original, conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
-    return response
+    row = a_moi_ou_404(Document, document_id)
+    return documents.servir(row.sha256, row.type_mime, row.nom_original)
 
 
 @bp.route("/demandes/<int:demande_id>/abandonner", methods=["GET", "POST"])
@@ -214,16 +206,8 @@ def confirmation(demande_id: int) -> Any:
 def confirmation_pdf(demande_id: int) -> Response:
     """« J'ouvre ma confirmation de dépôt de demande (PDF) » (F-24): the bytes stored at deposit, every time."""
     demande = _own(demande_id)
-    if not demande.confirmation_sha256:
-        abort(404)
-    path = documents.chemin(demande.confirmation_sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(path, mimetype="application/pdf", download_name=f"confirmation-de-depot-{demande.numero}.pdf",
-                         conditional=True)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return documents.servir(demande.confirmation_sha256, "application/pdf",
+                            f"confirmation-de-depot-{demande.numero}.pdf")
 
 
 @bp.after_request

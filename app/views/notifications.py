@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
@@ -143,16 +143,9 @@ def voir(notification_id: int) -> Any:
 def document(notification_id: int) -> Response:
     """« TÉLÉCHARGER LE DOCUMENT »: the attestation of a favourable decision (F-25), to its owner only."""
     notification = _own(notification_id)
-    if not notification.document_sha256:
-        abort(404)
-    path = documents.chemin(notification.document_sha256)
-    if not path.exists():
-        abort(404)
     demande = db.session.get(Demande, notification.demande_id)
-    response = send_file(path, mimetype="application/pdf", as_attachment=True,
-                         download_name=f"attestation-decision-favorable-{demande.numero}.pdf")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return documents.servir(notification.document_sha256, "application/pdf",
+                            f"attestation-decision-favorable-{demande.numero}.pdf", telechargement=True)
 
 
 # --- the « Demande de complément » page (F-15) ------------------------------------------------------------------
