@@ -22,7 +22,7 @@ from flask import (
     url_for,
 )
 from flask_limiter.util import get_remote_address
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
@@ -36,7 +36,7 @@ from ..models import Agent, Demande, Document
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import Instance
 from .acces import agent_requis, est_agent, store
-from .auth import ECHECS_PAR_ADRESSE_IP, ECHECS_PAR_IDENTIFIANT, _cle, _limite
+from .auth import ECHECS_PAR_ADRESSE_IP, ECHECS_PAR_IDENTIFIANT, _cle, _limite, ouvrir_session
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 login_manager.blueprint_login_views["agent"] = "agent.connexion"
@@ -94,8 +94,7 @@ def connexion() -> str | Response:
     if form.validate_on_submit():
         agent = agents.authentifier(db.session, form.email.data, form.mot_de_passe.data)
         if agent is not None:
-            session.clear()  # nothing from before (an applicant's session, a planted cookie) is kept
-            login_user(agent)
+            ouvrir_session(agent)
             return redirect(_suivant(request.args.get("next")))
         g.tentative_comptee = True
         flash(INCORRECT, "error")

@@ -180,10 +180,11 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else url_for("pages.accueil")
 
 
-def _ouvrir_session(compte: Compte) -> None:
-    """A new session at login: nothing from before (a planted cookie, a half-done flow) is kept."""
+def ouvrir_session(utilisateur: Compte | Agent) -> None:
+    """A new session at login (applicant or agent): nothing from before (a planted cookie, a half-done
+    flow, the other space's session) is kept."""
     session.clear()
-    login_user(compte)
+    login_user(utilisateur)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -195,7 +196,7 @@ def connexion() -> str | Response:
     if form.validate_on_submit():
         compte = comptes.authentifier(db.session, form.identifiant.data, form.mot_de_passe.data)
         if compte is not None:
-            _ouvrir_session(compte)
+            ouvrir_session(compte)
             return redirect(_safe_next(request.args.get("next")))
         g.tentative_comptee = True
         flash("Identifiant ou mot de passe incorrect.", "error")
@@ -361,7 +362,7 @@ def franceconnect_retour() -> Response | tuple[str, int]:
         return _page_franceconnect("Votre compte est déjà associé à une autre identité FranceConnect. Identifiez-vous "
                                    "avec votre identifiant et votre mot de passe.", 409)
     suivant = session.get("fc_suivant")
-    _ouvrir_session(compte)
+    ouvrir_session(compte)
     if token.get("id_token"):
         session["fc_id_token"] = token["id_token"]  # for the logout at FranceConnect
     return redirect(_safe_next(suivant))
