@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -115,6 +115,9 @@ class Demande(db.Model):
     prochain_timer: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     demande_tardive: Mapped[bool] = mapped_column(default=False)
     confirmation_sha256: Mapped[str | None] = mapped_column(String(64))
+    # A workflow that cannot be loaded: the error, shown to its owner (with a way out) and in the incident list.
+    incident: Mapped[str | None] = mapped_column(Text)
+    incident_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     compte: Mapped[Compte] = relationship()
     version_processus: Mapped[VersionProcessus] = relationship()
     __mapper_args__ = {"version_id_col": version}
@@ -171,6 +174,8 @@ class Courriel(db.Model):
     derniere_erreur: Mapped[str | None] = mapped_column(Text)
     cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     envoye_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Stable across retries: a mail sent twice (a worker killed after SMTP accepted it) is recognisable.
+    message_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class Document(db.Model):
@@ -192,6 +197,28 @@ class Document(db.Model):
     cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SessionOuverte(db.Model):
+    """A login session, kept server-side so that it can be ended: the cookie carries only a random token
+    whose SHA-256 is `empreinte`. Logout deletes the row; a password change deletes every row of the account;
+    `vue_le` (last activity) ends it after a period of inactivity."""
+
+    __tablename__ = "session_ouverte"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    empreinte: Mapped[str] = mapped_column(String(64), unique=True)
+    acteur: Mapped[str] = mapped_column(String(40), index=True)
+    creee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    vue_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Limite(db.Model):
+    """A rate-limit counter shared by every web process (Flask-Limiter's storage on the app's database)."""
+
+    __tablename__ = "limite"
+    cle: Mapped[str] = mapped_column(String(255), primary_key=True)
+    compte: Mapped[int] = mapped_column(Integer, default=0)
+    expire: Mapped[float] = mapped_column(Float, index=True)
+
+
 class Agent(UserMixin, db.Model):
     """A prefecture agent (F-30): not an applicant; sees only the applications of their prefectures."""
 
@@ -202,6 +229,8 @@ class Agent(UserMixin, db.Model):
     prenom: Mapped[str] = mapped_column(String(120))
     mot_de_passe: Mapped[str] = mapped_column(String(255))
     actif: Mapped[bool] = mapped_column(default=True)
+    # An administrator also sees what belongs to no prefecture: applications of an unconfigured department, incidents.
+    administrateur: Mapped[bool] = mapped_column(default=False)
     cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     prefectures: Mapped[list[AgentPrefecture]] = relationship(cascade="all, delete-orphan")
 
