@@ -1,30 +1,39 @@
-"""E-mails (F-27): rendered from templates into the outbox, in the caller's transaction; sent by the worker.
+"""E-mails (F-27): rendered from templates into the outbox, in the caller's transaction; delivered by the worker.
 
 Nothing is sent for an action that was rolled back, and nothing is lost for one that committed:
-the database is the queue. Several workers share it by claiming rows (SKIP LOCKED on PostgreSQL,
-an atomic conditional UPDATE on SQLite).
+the database is the queue. Several workers share it by claiming one row at a time (SKIP LOCKED on
+PostgreSQL, an atomic conditional UPDATE on SQLite) for a short lease (MAIL_RESERVATION, 60 s): a worker
+killed mid-send holds back only that mail, and only until its lease ends.
+
+Delivery is at least once: a worker killed between the server's acceptance and its commit leaves the row
+claimable again, and the mail goes a second time. Every attempt carries the row's one Message-ID (set when
+queued), so the receiving side can recognise the copy.
+
+With SMTP_HOST, mail goes over SMTP; without it, to the local mail store (boite_locale: `.eml` files under
+MAIL_DOSSIER that only the operator reads, listed by `flask courriels-lister`). No web page shows mail.
 """
 
 from __future__ import annotations
 
+import secrets
 import smtplib
 import ssl
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import format_datetime, formataddr
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import clock
+from . import boite_locale, clock
 from .models import Courriel
 
 A_ENVOYER, EN_COURS, ENVOYE, ECHEC = "a_envoyer", "en_cours", "envoye", "echec"
 MAX_TENTATIVES = 8
-RESERVATION = timedelta(minutes=5)
+CANDIDATS = 5  # rows looked at per claim, so that losing a race to another worker rarely costs a second query
 
 
 def delai_avant_nouvel_essai(tentatives: int) -> timedelta:
@@ -42,7 +51,7 @@ def mettre_en_file(
     compte_id: int | None = None,
     pieces_jointes: list[dict[str, Any]] | None = None,
 ) -> Courriel:
-    """Render `mail/<modele>.txt` (first line « Objet : … ») and `.html`, and queue them."""
+    """Render `mail/<modele>.txt` (first line « Objet : … ») and `.html`, and queue them with their Message-ID."""
     texte = render_template(f"mail/{modele}.txt", **contexte)
     premiere, _, corps = texte.partition("\n")
     if not premiere.startswith("Objet : "):
@@ -58,10 +67,16 @@ def mettre_en_file(
         compte_id=compte_id,
         etat=A_ENVOYER,
         prochain_essai=clock.now(),
+        message_id=nouveau_message_id(current_app._get_current_object()),  # type: ignore[attr-defined]
     )
     session.add(courriel)
     session.flush()
     return courriel
+
+
+def nouveau_message_id(app: Flask) -> str:
+    """96 random bits at the sender's domain: short enough that the header is never folded (make_msgid's is)."""
+    return f"<{secrets.token_hex(12)}@{app.config['MAIL_EXPEDITEUR'].rpartition('@')[2] or 'localhost'}>"
 
 
 def smtp_configure(app: Flask) -> bool:
@@ -69,11 +84,13 @@ def smtp_configure(app: Flask) -> bool:
 
 
 def _message(app: Flask, courriel: Courriel) -> EmailMessage:
+    """The same message on every attempt: Message-ID and Date come from the row, not from the attempt."""
     message = EmailMessage()
     message["Subject"] = courriel.sujet
     message["From"] = formataddr((app.config["MAIL_EXPEDITEUR_NOM"], app.config["MAIL_EXPEDITEUR"]))
     message["To"] = courriel.destinataire
-    message["Message-ID"] = make_msgid(domain=app.config["MAIL_EXPEDITEUR"].rpartition("@")[2] or None)
+    message["Date"] = format_datetime(clock.paris(courriel.cree_le))
+    message["Message-ID"] = courriel.message_id
     message.set_content(courriel.texte)
     message.add_alternative(courriel.html, subtype="html")
     for piece in courriel.pieces_jointes or []:
@@ -83,10 +100,23 @@ def _message(app: Flask, courriel: Courriel) -> EmailMessage:
     return message
 
 
+def nom_du_fichier(courriel: Courriel) -> str:
+    """Names sort by queueing time (UTC: no hour repeated in autumn); one name per row, so a second delivery
+    replaces the first copy."""
+    return f"{clock.paris(courriel.cree_le).astimezone(UTC):%Y%m%dT%H%M%SZ}-{courriel.id:08d}{boite_locale.SUFFIXE}"
+
+
+def _livrer(app: Flask, courriel: Courriel, message: EmailMessage) -> None:
+    if smtp_configure(app):
+        _envoyer(app, message)
+    else:
+        boite_locale.deposer(Path(app.config["MAIL_DOSSIER"]), nom_du_fichier(courriel), message)
+
+
 def _envoyer(app: Flask, message: EmailMessage) -> None:
     host, port = app.config["SMTP_HOST"], int(app.config["SMTP_PORT"])
     mode = app.config["SMTP_TLS"]
-    timeout = float(app.config.get("SMTP_TIMEOUT", 10))
+    timeout = float(app.config["SMTP_TIMEOUT"])
     if mode == "ssl":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=timeout, context=ssl.create_default_context())
     else:
@@ -99,42 +129,54 @@ def _envoyer(app: Flask, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-def _reserver(session: Session, limite: int) -> list[int]:
-    """Claim due rows for this worker; a row reserved by a worker that died is claimable again."""
-    maintenant = clock.now()
-    dus = or_(
-        and_(Courriel.etat == A_ENVOYER, Courriel.prochain_essai <= maintenant),
-        and_(Courriel.etat == EN_COURS, Courriel.reserve_jusqua < maintenant),
-    )
-    choix = select(Courriel.id).where(dus).order_by(Courriel.prochain_essai).limit(limite)
-    if session.get_bind().dialect.name == "postgresql":
-        choix = choix.with_for_update(skip_locked=True)
-    ids = list(session.scalars(choix))
-    reserves = []
-    for courriel_id in ids:  # the conditional UPDATE makes each claim atomic, whatever the database
-        claimed = session.execute(
-            update(Courriel)
-            .where(Courriel.id == courriel_id, dus)
-            .values(etat=EN_COURS, reserve_jusqua=maintenant + RESERVATION)
-            # Not evaluated in Python against loaded rows (SQLite gives naive datetimes back); all expire at commit.
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if claimed:
-            reserves.append(courriel_id)
-    session.commit()
-    return reserves
+def reserver(session: Session) -> int | None:
+    """Claim one due row for this worker, for MAIL_RESERVATION seconds; None when nothing is due.
+
+    A row whose lease has ended (its worker died) is claimable again. A row queued without a Message-ID
+    (before that column existed) gets one at this first claim and keeps it.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    while True:
+        maintenant = clock.now()
+        dus = or_(
+            and_(Courriel.etat == A_ENVOYER, Courriel.prochain_essai <= maintenant),
+            and_(Courriel.etat == EN_COURS, Courriel.reserve_jusqua < maintenant),
+        )
+        choix = select(Courriel.id).where(dus).order_by(Courriel.prochain_essai, Courriel.id).limit(CANDIDATS)
+        if session.get_bind().dialect.name == "postgresql":
+            choix = choix.with_for_update(skip_locked=True)
+        candidats = list(session.scalars(choix))
+        if not candidats:
+            session.commit()
+            return None
+        for courriel_id in candidats:  # the conditional UPDATE makes the claim atomic, whatever the database
+            claimed = session.execute(
+                update(Courriel)
+                .where(Courriel.id == courriel_id, dus)
+                .values(etat=EN_COURS,
+                        reserve_jusqua=maintenant + timedelta(seconds=float(app.config["MAIL_RESERVATION"])),
+                        message_id=func.coalesce(Courriel.message_id, nouveau_message_id(app)))
+                # Not evaluated in Python against loaded rows (SQLite gives naive datetimes back); all expire at
+                # commit.
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if claimed:
+                session.commit()
+                return courriel_id
+        session.commit()  # every candidate went to another worker meanwhile: look again
 
 
 def envoyer_les_courriels_dus(session: Session, limite: int = 50) -> dict[str, int]:
-    """One pass of the worker: send what is due; returns counts by outcome."""
+    """One pass of the worker: deliver up to `limite` due mails, claimed one at a time; counts by outcome."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     bilan = {ENVOYE: 0, A_ENVOYER: 0, ECHEC: 0}
-    if not smtp_configure(app):
-        return bilan
-    for courriel_id in _reserver(session, limite):
+    for _ in range(limite):
+        courriel_id = reserver(session)
+        if courriel_id is None:
+            break
         courriel = session.get(Courriel, courriel_id)
         try:
-            _envoyer(app, _message(app, courriel))
+            _livrer(app, courriel, _message(app, courriel))
         except (OSError, smtplib.SMTPException) as err:
             courriel.tentatives += 1
             courriel.derniere_erreur = f"{type(err).__name__}: {err}"[:2000]

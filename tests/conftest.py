@@ -39,7 +39,7 @@ def app(migrated_db: Path, tmp_path: Path):
     path = tmp_path / "test.db"
     shutil.copy(migrated_db, path)
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "DOCUMENTS_DIR": tmp_path / "documents"})
+                      "DOCUMENTS_DIR": tmp_path / "documents", "MAIL_DOSSIER": tmp_path / "courriels"})
     result = app.test_cli_runner().invoke(args=["demo-charger"])
     assert result.exit_code == 0, result.output
     yield app

@@ -52,4 +52,4 @@ def app(demo_db: Path, tmp_path: Path):
     path = tmp_path / "test.db"
     shutil.copy(demo_db, path)
     yield create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
-                      "DOCUMENTS_DIR": tmp_path / "documents"})
+                      "DOCUMENTS_DIR": tmp_path / "documents", "MAIL_DOSSIER": tmp_path / "courriels"})
