@@ -22,12 +22,12 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, url_for
+from flask import current_app, render_template, url_for
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock
+from . import clock, sessions
 from .courriels import mettre_en_file
 from .models import Compte, Personne
 
@@ -138,12 +138,14 @@ def lire_jeton(session: Session, jeton: str) -> tuple[Compte, str]:
     return compte, objet
 
 
-def definir_mot_de_passe(compte: Compte, mot_de_passe: str) -> None:
-    """Set the password through a link: the link is used up, and the e-mail address is confirmed by it."""
+def definir_mot_de_passe(session: Session, compte: Compte, mot_de_passe: str) -> None:
+    """Set the password through a link: the link is used up, the e-mail address is confirmed by it, and every
+    open session of the account ends (whoever held the old password, or a copied cookie, is out)."""
     compte.mot_de_passe = hacher(mot_de_passe)
     compte.jeton_nonce = compte.jeton_objet = compte.jeton_emis_le = None
     if compte.email_confirme_le is None:
         compte.email_confirme_le = clock.now()
+    sessions.fermer_toutes(session, compte.get_id())
 
 
 def _lien(jeton: str) -> str:
@@ -156,8 +158,12 @@ def _contexte(compte: Compte, jeton: str) -> dict[str, Any]:
         "prenoms": personne.prenoms,
         "nom": (personne.nom_usage or personne.nom_naissance).title(),
         "lien": _lien(jeton),
-        "lien_connexion": current_app.config["URL_BASE"].rstrip("/") + url_for("auth.connexion"),
+        "lien_connexion": _lien_connexion(),
     }
+
+
+def _lien_connexion() -> str:
+    return current_app.config["URL_BASE"].rstrip("/") + url_for("auth.connexion")
 
 
 # --- Account creation (F-01) and forgotten password (F-02) -----------------------------------------------------
@@ -190,10 +196,24 @@ def demander_creation(session: Session, numero_etranger: str, date_naissance: da
     return True
 
 
-def demander_reinitialisation(session: Session, identifiant: str) -> bool:
-    """Queue a new 24-hour link to the account's address; False (and nothing sent) for an unknown identifiant."""
+def _rediger_pour_rien(modele: str, contexte: dict[str, Any]) -> None:
+    """The rendering that `mettre_en_file` does, thrown away: the request costs the same time as a real one."""
+    render_template(f"mail/{modele}.txt", **contexte)
+    render_template(f"mail/{modele}.html", **contexte)
+
+
+def demander_reinitialisation(session: Session, identifiant: str, envoyer: bool = True) -> bool:
+    """Queue a new 24-hour link to the account's address; False, and nothing sent, for an unknown identifiant
+    (or when `envoyer` is False: too many links for this account lately, the live one stays valid).
+
+    Either way the same work is done, a token signed and the mail rendered, so that the answer's time does
+    not tell whether the identifiant has an account; only the queueing differs.
+    """
     compte = session.scalar(select(Compte).join(Personne).where(Personne.numero_etranger == identifiant.strip()))
-    if compte is None or not compte.email:
+    if compte is None or not compte.email or not envoyer:
+        jeton = _serialiseur(REINITIALISATION).dumps({"c": 0, "n": secrets.token_urlsafe(32)})
+        _rediger_pour_rien("mot_de_passe_oublie", {"prenoms": "", "nom": "", "lien": _lien(jeton),
+                                                   "lien_connexion": _lien_connexion()})
         return False
     jeton = emettre_jeton(compte, REINITIALISATION)
     mettre_en_file(session, "mot_de_passe_oublie", compte.email, _contexte(compte, jeton), compte_id=compte.id)

@@ -1,7 +1,5 @@
 """Flask extensions, created once and bound in create_app()."""
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -17,5 +15,3 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-# Storage from RATELIMIT_STORAGE_URI (memory by default: one process; share it, e.g. redis://, when there are several).
-limiter = Limiter(key_func=get_remote_address)

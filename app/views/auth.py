@@ -1,16 +1,17 @@
 """Accounts: creation with a 24-hour e-mail link (F-01), password (F-02), login, logout, FranceConnect (F-03).
 
 The logic lives in app/comptes.py and app/franceconnect.py; these views fetch, check, act and render.
-Repeated attempts are slowed down by Flask-Limiter: failed logins per identifiant and per address,
-account creations per e-mail and per address, forgotten-password requests per identifiant and per address.
+Repeated attempts are slowed down (app/limites.py, counters shared by every process): failed logins per
+address and identifiant and per address, account creations per address and e-mail and per address,
+forgotten-password requests per address and identifiant and per address. Sessions are kept server-side
+(app/sessions.py): checked before every page, ended by logout, by a new password, or after inactivity.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
-import time
+from datetime import timedelta
 from typing import Any
 
 import requests
@@ -20,15 +21,13 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_limiter.util import get_remote_address
-from flask_login import login_required, login_user, logout_user
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from joserfc.errors import JoseError
 from sqlalchemy.exc import IntegrityError
@@ -36,10 +35,12 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
-from .. import comptes, franceconnect
-from ..extensions import db, limiter, login_manager
+from .. import comptes, franceconnect, limites, sessions
+from ..entiers import entier
+from ..extensions import db, login_manager
 from ..forms.fields import FrenchDateField, PastDate, required
 from ..models import Agent, Compte
+from ..redirections import chemin_du_site
 
 bp = Blueprint("auth", __name__)
 
@@ -47,14 +48,18 @@ login_manager.login_view = "auth.connexion"
 login_manager.login_message = "Veuillez vous identifier pour accéder à cette page."
 login_manager.login_message_category = "info"
 
-# Slowing down (Flask-Limiter syntax). Only failed logins count; creations and forgotten-password
-# requests count when the form was valid (a typo costs nothing).
-ECHECS_PAR_IDENTIFIANT = "5 per 15 minutes"
-ECHECS_PAR_ADRESSE_IP = "30 per 15 minutes"
-CREATIONS_PAR_EMAIL = "5 per hour"
-CREATIONS_PAR_ADRESSE_IP = "30 per hour"
-OUBLIS_PAR_IDENTIFIANT = "3 per hour"
-OUBLIS_PAR_ADRESSE_IP = "30 per hour"
+# Slowing down. Only failed logins count; creations and forgotten-password requests count when the form
+# was valid (a typo costs nothing). « _PAR_IDENTIFIANT » counts per address *and* identifiant: a stranger's
+# failures on someone's identifiant never refuse its owner elsewhere.
+ECHECS_PAR_IDENTIFIANT = limites.Regle("connexion-identifiant", 5, timedelta(minutes=15))
+ECHECS_PAR_ADRESSE_IP = limites.Regle("connexion-adresse", 30, timedelta(minutes=15))
+CREATIONS_PAR_EMAIL = limites.Regle("creation-email", 5, timedelta(hours=1))
+CREATIONS_PAR_ADRESSE_IP = limites.Regle("creation-adresse", 30, timedelta(hours=1))
+OUBLIS_PAR_IDENTIFIANT = limites.Regle("oubli-identifiant", 3, timedelta(hours=1))
+OUBLIS_PAR_ADRESSE_IP = limites.Regle("oubli-adresse", 30, timedelta(hours=1))
+# Links mailed to one account, whoever asks: beyond this the page is the same but nothing is sent (the
+# mailbox is not flooded, and the last link sent stays valid for its owner).
+LIENS_PAR_COMPTE = limites.Regle("oubli-compte", 5, timedelta(hours=1))
 
 L_EMAIL = "Adresse email"
 L_EMAIL_CONFIRMATION = "Confirmation de l'adresse email"
@@ -63,16 +68,6 @@ L_NAISSANCE = "Date de naissance"
 L_NOUVEAU = "Nouveau mot de passe"
 L_CONFIRMATION = "Confirmation du mot de passe"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> Compte | Agent | None:
-    """« usager:<id> » is an applicant's account, « agent:<id> » a prefecture agent (F-30); inactive ones are out."""
-    kind, _, raw = user_id.partition(":")
-    if kind not in ("usager", "agent") or not raw.isdigit():
-        return None
-    user = db.session.get(Compte if kind == "usager" else Agent, int(raw))
-    return user if user is not None and user.actif else None
 
 
 # --- Forms ---------------------------------------------------------------------------------------------------
@@ -140,65 +135,88 @@ class MotDePasseOublieForm(FlaskForm):
 # --- Rate limits ------------------------------------------------------------------------------------------------
 
 
-def _cle(prefixe: str, valeur: str | None) -> str:
-    """A limit key that keeps no identifiant or address in clear (in logs or in the limits storage)."""
-    valeur = (valeur or "").strip().lower()
-    return f"{prefixe}:{hashlib.sha256(valeur.encode()).hexdigest()[:32]}" if valeur else ""
+def _reserver(identifiant: tuple[limites.Regle, str], adresse: limites.Regle) -> limites.Reservation:
+    """A place per (address, identifier) and per address, or TropDeTentatives (the French 429 page)."""
+    ip = limites.adresse_du_client()
+    regle, valeur = identifiant
+    return limites.reserver((regle, (ip, valeur)), (adresse, (ip,)))
 
 
-def _cle_identifiant() -> str:
-    return _cle("identifiant", _sans_espaces(request.form.get("identifiant")))
-
-
-def _cle_email() -> str:
-    return _cle("email", request.form.get("email"))
-
-
-def _tentative_comptee(_: Response) -> bool:
-    return bool(g.get("tentative_comptee"))
-
-
-def _limite(valeur: str, cle: Any) -> Any:
-    return limiter.limit(valeur, key_func=cle, methods=["POST"], deduct_when=_tentative_comptee)
-
-
-@bp.app_errorhandler(429)
-def trop_de_tentatives(err: Any) -> tuple[str, int, dict[str, str]]:
+@bp.app_errorhandler(limites.TropDeTentatives)
+def trop_de_tentatives(err: limites.TropDeTentatives) -> tuple[str, int, dict[str, str]]:
     """« Trop de tentatives » : when the person may try again."""
-    limite = limiter.current_limit
-    # reset_at is rounded up by one second by Flask-Limiter: « 1 per hour » must read 60 minutes, not 61.
-    secondes = max(1, math.ceil(limite.reset_at - 1 - time.time())) if limite else 15 * 60
-    minutes = math.ceil(secondes / 60)
-    return (render_template("auth/trop_de_tentatives.html", minutes=minutes), 429,
-            {"Retry-After": str(secondes)})
+    db.session.rollback()  # whatever the refused request began: the page's header reads the database
+    return (render_template("auth/trop_de_tentatives.html", minutes=math.ceil(err.secondes / 60)), 429,
+            {"Retry-After": str(err.secondes)})
+
+
+# --- Sessions -----------------------------------------------------------------------------------------------------
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> Compte | Agent | None:
+    """« usager:<id> » is an applicant's account, « agent:<id> » a prefecture agent (F-30); inactive ones are out,
+    and so is a session whose server-side row is gone or idle (app/sessions.py)."""
+    kind, _, raw = user_id.partition(":")
+    ident = entier(raw)
+    if kind not in ("usager", "agent") or ident is None or sessions.etat(user_id) != sessions.VALIDE:
+        return None
+    user = db.session.get(Compte if kind == "usager" else Agent, ident)
+    return user if user is not None and user.actif else None
+
+
+@bp.before_app_request
+def controler_la_session() -> Response | None:
+    """Before any page: a session ended elsewhere is logged out here; an idle one too, with a French message
+    and the login page of its space; an active one has its last activity noted."""
+    acteur = session.get("_user_id")
+    if request.endpoint == "static" or not isinstance(acteur, str):
+        return None
+    etat = sessions.etat(acteur)
+    if etat == sessions.VALIDE:
+        sessions.noter_activite()
+        return None
+    sessions.fermer_celle_ci()
+    db.session.commit()
+    if etat != sessions.EXPIREE:
+        return None
+    minutes = current_app.config["SESSION_INACTIVITE_MINUTES"]
+    flash(f"Votre session a expiré après {minutes} minute{'s' if minutes > 1 else ''} sans activité. "
+          "Veuillez vous identifier à nouveau.", "info")
+    agent = request.blueprint == "agent" or acteur.startswith("agent:")
+    page_de_connexion = "agent.connexion" if agent else "auth.connexion"
+    if request.endpoint == page_de_connexion:
+        return None
+    suivant = chemin_du_site(request.full_path.rstrip("?")) if request.method in ("GET", "HEAD") else None
+    return redirect(url_for(page_de_connexion, next=suivant))
+
+
+def ouvrir_session(utilisateur: Compte | Agent) -> None:
+    """A new session at login (applicant, agent or FranceConnect): nothing from before is kept (a planted
+    cookie, a half-done flow, the other space's session), and its server-side row is written."""
+    sessions.ouvrir(utilisateur)
+    db.session.commit()
+
+
+def suivant_ou(cible: object, defaut: str) -> str:
+    """Where to go after a login: `cible` if it is a path of this site (app/redirections.py), else `defaut`."""
+    return chemin_du_site(cible) or defaut
 
 
 # --- Login and logout ---------------------------------------------------------------------------------------------
 
 
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/") and not target.startswith("//") else url_for("pages.accueil")
-
-
-def ouvrir_session(utilisateur: Compte | Agent) -> None:
-    """A new session at login (applicant or agent): nothing from before (a planted cookie, a half-done
-    flow, the other space's session) is kept."""
-    session.clear()
-    login_user(utilisateur)
-
-
 @bp.route("/connexion", methods=["GET", "POST"])
-@_limite(ECHECS_PAR_IDENTIFIANT, _cle_identifiant)
-@_limite(ECHECS_PAR_ADRESSE_IP, get_remote_address)
 def connexion() -> str | Response:
     """« Vous avez déjà un compte » : identifiant (n° étranger) et mot de passe."""
     form = LoginForm()
     if form.validate_on_submit():
+        tentative = _reserver((ECHECS_PAR_IDENTIFIANT, form.identifiant.data), ECHECS_PAR_ADRESSE_IP)
         compte = comptes.authentifier(db.session, form.identifiant.data, form.mot_de_passe.data)
         if compte is not None:
+            tentative.rendre(db.session)  # only failures count: a person who logs in often is never slowed down
             ouvrir_session(compte)
-            return redirect(_safe_next(request.args.get("next")))
-        g.tentative_comptee = True
+            return redirect(suivant_ou(request.args.get("next"), url_for("pages.accueil")))
         flash("Identifiant ou mot de passe incorrect.", "error")
     return render_template("auth/connexion.html", form=form)
 
@@ -208,8 +226,8 @@ def connexion() -> str | Response:
 def deconnexion() -> Response:
     """Se déconnecter (et de FranceConnect, si l'on s'était identifié par FranceConnect)."""
     id_token = session.get("fc_id_token")
-    logout_user()
-    session.clear()
+    sessions.fermer_celle_ci()  # its server-side row too: a copy of the cookie is dead from now on
+    db.session.commit()
     fc = franceconnect.client() if id_token else None
     if fc is not None:
         try:
@@ -226,13 +244,11 @@ def deconnexion() -> Response:
 
 
 @bp.route("/creer-mon-compte", methods=["GET", "POST"])
-@_limite(CREATIONS_PAR_EMAIL, _cle_email)
-@_limite(CREATIONS_PAR_ADRESSE_IP, get_remote_address)
 def creer_compte() -> str | Response:
     """Création de compte : adresse email (deux fois), n° étranger et date de naissance, vérifiés au registre."""
     form = CreationCompteForm()
     if form.validate_on_submit():
-        g.tentative_comptee = True
+        _reserver((CREATIONS_PAR_EMAIL, form.email.data), CREATIONS_PAR_ADRESSE_IP)
         try:
             comptes.demander_creation(db.session, form.numero_etranger.data, form.date_naissance.data,
                                       form.email.data)
@@ -267,9 +283,9 @@ def mot_de_passe() -> str | Response | tuple[str, int]:
         return _lien_invalide(erreur)
     form = MotDePasseForm()
     if form.validate_on_submit():
-        comptes.definir_mot_de_passe(compte, form.nouveau.data)
+        comptes.definir_mot_de_passe(db.session, compte, form.nouveau.data)  # ends every session of the account
+        sessions.fermer_celle_ci()  # whoever was logged in on this browser, the next step is a fresh login
         db.session.commit()
-        session.clear()  # whoever was logged in on this browser, the next step is a fresh login
         flash("Votre mot de passe a bien été enregistré. Vous pouvez maintenant vous identifier avec votre "
               "identifiant (votre numéro étranger) et ce mot de passe.", "success")
         return redirect(url_for("auth.connexion"))
@@ -279,22 +295,23 @@ def mot_de_passe() -> str | Response | tuple[str, int]:
 
 @bp.after_request
 def pas_de_jeton_dans_le_referer(response: Response) -> Response:
-    """The link's token is in the address: it must not leave in a Referer header."""
+    """The link's token is in the address: it must not leave for another site in a Referer header. Same-origin
+    requests keep it: over HTTPS, Flask-WTF's CSRF check refuses a POST without a same-origin Referer."""
     if request.endpoint == "auth.mot_de_passe":
-        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cache-Control"] = "no-store"
     return response
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
-@_limite(OUBLIS_PAR_IDENTIFIANT, _cle_identifiant)
-@_limite(OUBLIS_PAR_ADRESSE_IP, get_remote_address)
 def mot_de_passe_oublie() -> str | Response | tuple[str, int]:
     """« Mot de passe oublié ? » : un nouveau lien de 24 heures, envoyé à l'adresse du compte."""
     form = MotDePasseOublieForm()
     if form.validate_on_submit():
-        g.tentative_comptee = True
-        comptes.demander_reinitialisation(db.session, form.identifiant.data)
+        _reserver((OUBLIS_PAR_IDENTIFIANT, form.identifiant.data), OUBLIS_PAR_ADRESSE_IP)
+        # Counted in the request's transaction: a known and an unknown identifiant both commit one write.
+        envoyer = limites.place_libre(LIENS_PAR_COMPTE, form.identifiant.data, session=db.session)
+        comptes.demander_reinitialisation(db.session, form.identifiant.data, envoyer=envoyer)
         db.session.commit()
         return redirect(url_for("auth.oubli_enregistre"))
     return render_template("auth/mot_de_passe_oublie.html", form=form), 422 if form.errors else 200
@@ -324,7 +341,7 @@ def franceconnect_debut() -> Response | tuple[str, int]:
     fc = franceconnect.client()
     if fc is None:
         return _page_franceconnect(FC_INDISPONIBLE)
-    suivant = _safe_next(request.args.get("next"))
+    suivant = suivant_ou(request.args.get("next"), url_for("pages.accueil"))
     try:
         reponse = fc.authorize_redirect(franceconnect.url_retour("auth.franceconnect_retour"),
                                         **franceconnect.parametres_autorisation())
@@ -365,7 +382,7 @@ def franceconnect_retour() -> Response | tuple[str, int]:
     ouvrir_session(compte)
     if token.get("id_token"):
         session["fc_id_token"] = token["id_token"]  # for the logout at FranceConnect
-    return redirect(_safe_next(suivant))
+    return redirect(suivant_ou(suivant, url_for("pages.accueil")))
 
 
 @bp.route("/franceconnect/deconnecte")

@@ -130,7 +130,8 @@ def test_echecs_repetes_pour_un_identifiant_ralentis(app, client, demo):
     person, autre = demo["CAS_3"], demo["CAS_1"]
     for _ in range(5):
         assert INCORRECT in text(login(client, person.numero_etranger, "Mauvais-Mot-1!"))
-    # The 6th attempt is refused before the password is even checked, the right one too.
+    # From this address the 6th attempt is refused before the password is even checked, the right one too
+    # (from another address its owner still logs in: tests/web/test_limites.py).
     _en_francais_429(login(client, person.numero_etranger, person.mot_de_passe), 15)
     assert client.get("/mes-demandes").status_code == 302
     # Another identifiant is not blocked by those failures (same address, far under its own limit).

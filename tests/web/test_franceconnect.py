@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
@@ -193,3 +193,14 @@ def test_deconnexion_aussi_chez_franceconnect(app_fc, client, fournisseur, demo)
     retour = requests.get(response.location, allow_redirects=False, timeout=10).headers["Location"]
     assert retour.startswith("http://localhost/franceconnect/deconnecte")
     assert "Vous êtes déconnecté(e)." in get_text(client, chemin(retour))
+
+
+@pytest.mark.feature("F-48")
+@pytest.mark.parametrize("piege", ["//evil.example", "/\t/evil.example", "/\r\n//evil.example", "/\\evil.example",
+                                   "https://evil.example", "/%2F%2Fevil.example", "/\x00/evil.example"], ids=repr)
+def test_franceconnect_ne_renvoie_jamais_ailleurs(app_fc, client, fournisseur, demo, piege):
+    """The `next` kept in the session during the trip to the provider is a path of this site, or the home page."""
+    identite = _identite_de(app_fc, demo["CAS_3"].numero_etranger, "fc-sub-cas3")
+    response = _par_franceconnect(client, fournisseur, identite, suivant=quote(piege, safe=""))
+    assert response.status_code == 302 and response.location == "/"
+    assert "Se déconnecter" in get_text(client, "/mes-demandes")
