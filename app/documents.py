@@ -1,9 +1,15 @@
 """Supporting documents (F-10): judged by their content, stored outside the web root under their SHA-256.
 
 A file is accepted when its first bytes are those of a JPEG, PNG, PDF, TIFF or BMP *and* it
-actually opens (Pillow decodes the image, pypdf reads the PDF's pages): its name and the
-browser's content type are never trusted. It is streamed to disk while hashed and measured, so a
-10 MB file does not sit in memory several times.
+actually opens: its name and the browser's content type are never trusted. Every file of a request
+is received and judged (`Reception`) BEFORE the application's transaction takes the database's
+write lock: judging a large image takes a fraction of a second, and on SQLite the lock stops every
+other user's save meanwhile (issue 9, defect 4). Inside the transaction only the limits are checked
+and rows inserted (`joindre`); a judged file waits in `reception/` and is moved into the store once
+the transaction has committed, so a rolled-back or refused file never lingers.
+
+Judging the content (app/jugement.py) is bounded per file: 10 MB on the wire, a pixel limit, no full
+bitmap where the format allows it; a PDF's active content is removed before anyone opens it.
 """
 
 from __future__ import annotations
@@ -11,19 +17,18 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import warnings
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from flask import abort, current_app, send_file
-from PIL import Image
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from .jugement import DocumentRefuse, juger
 from .models import Document
 
 TAILLE_MAX = 10 * 1024 * 1024
@@ -37,19 +42,18 @@ SIGNATURES = (
     (b"MM\x00*", "image/tiff"),
     (b"BM", "image/bmp"),
 )
-Image.MAX_IMAGE_PIXELS = 60_000_000  # a phone photo is ~12 Mpx; more is a decompression bomb
-
-
-class DocumentRefuse(ValueError):
-    """A file refused, with the French message that names the rule it broke."""
+BLOC = 1024 * 1024  # read and written by blocks of 1 MB
 
 
 @dataclass(frozen=True)
 class FichierRecu:
+    """A file received and judged, waiting in `reception/` until `placer` moves it into the store."""
+
     chemin: Path
     sha256: str
     taille: int
     type_mime: str
+    nom: str
 
 
 def dossier() -> Path:
@@ -62,9 +66,24 @@ def chemin(sha256: str) -> Path:
     return dossier() / sha256[:2] / sha256
 
 
+# Invisible characters that reorder or hide the text around them (« facture\u202egnp.exe »).
+_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _caractere_affichable(c: str) -> str:
+    if c in _BIDI:
+        return ""
+    categorie = unicodedata.category(c)
+    if categorie in ("Cc", "Zl", "Zp"):  # control characters (CR, LF, NUL, ESC…), line separators
+        return " " if c.isspace() else ""
+    return "" if categorie == "Cs" else c  # a lone surrogate cannot even be stored
+
+
 def nom_affiche(nom: str) -> str:
-    """The name as the applicant gave it, without any folder part; only ever shown, escaped."""
-    nom = (nom or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    """The name as the applicant gave it, without any folder part, control or bidirectional character: one
+    line of plain text, only ever shown escaped (or in a Content-Disposition header)."""
+    nom = "".join(_caractere_affichable(c) for c in unicodedata.normalize("NFC", nom or ""))
+    nom = " ".join(nom.replace("\\", "/").rsplit("/", 1)[-1].split())
     return (nom or "document")[:200]
 
 
@@ -72,41 +91,33 @@ def _type_par_contenu(debut: bytes) -> str | None:
     return next((mime for signature, mime in SIGNATURES if debut.startswith(signature)), None)
 
 
-def _s_ouvre(path: Path, mime: str) -> bool:
-    try:
-        if mime == "application/pdf":
-            reader = PdfReader(str(path), strict=False)
-            if reader.is_encrypted:
-                return False
-            return len(reader.pages) > 0
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                image.verify()
-            with Image.open(path) as image:
-                image.load()
-        return True
-    except (OSError, ValueError, SyntaxError, PdfReadError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning, KeyError, IndexError, TypeError, RecursionError):
-        return False
-
-
-def recevoir(flux: IO[bytes], nom: str) -> FichierRecu:
-    """Stream an upload to disk, then judge it; raises DocumentRefuse with the rule broken."""
-    nom = nom_affiche(nom)
-    temporaires = dossier() / "reception"
-    temporaires.mkdir(exist_ok=True)
+def _ecrire_temporaire(dossier_: Path, blocs: Iterator[bytes], nom: str) -> tuple[Path, str, int]:
+    """Streams to a new file of `dossier_` while hashing and measuring; (path, sha256, size)."""
     digest, taille = hashlib.sha256(), 0
-    fd, tmp = tempfile.mkstemp(dir=temporaires)
+    fd, tmp = tempfile.mkstemp(dir=dossier_)
     tmp_path = Path(tmp)
     try:
         with os.fdopen(fd, "wb") as out:
-            while bloc := flux.read(1024 * 1024):
+            for bloc in blocs:
                 taille += len(bloc)
                 if taille > TAILLE_MAX:
                     raise DocumentRefuse(f"« {nom} » dépasse la taille maximale de 10 Mo par fichier.")
                 digest.update(bloc)
                 out.write(bloc)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    return tmp_path, digest.hexdigest(), taille
+
+
+def recevoir(flux: IO[bytes], nom: str) -> FichierRecu:
+    """Stream an upload to `reception/` and judge it (no database involved); raises DocumentRefuse with the
+    rule broken. The file stays in `reception/` until `placer` (or the end of the `Reception`)."""
+    nom = nom_affiche(nom)
+    temporaires = dossier() / "reception"
+    temporaires.mkdir(exist_ok=True)
+    tmp_path, sha, taille = _ecrire_temporaire(temporaires, iter(lambda: flux.read(BLOC), b""), nom)
+    try:
         if taille == 0:
             raise DocumentRefuse(f"« {nom} » est vide.")
         with open(tmp_path, "rb") as fh:
@@ -116,22 +127,68 @@ def recevoir(flux: IO[bytes], nom: str) -> FichierRecu:
                 f"« {nom} » n'est pas accepté : seuls les formats {FORMATS} sont acceptés "
                 "(le contenu du fichier ne correspond à aucun de ces formats)."
             )
-        if not _s_ouvre(tmp_path, mime):
-            raise DocumentRefuse(
-                f"« {nom} » ne peut pas être ouvert : le fichier semble endommagé, incomplet ou protégé par un mot "
-                "de passe."
-            )
-        sha = digest.hexdigest()
-        final = chemin(sha)
-        final.parent.mkdir(exist_ok=True)
-        if final.exists():
+        nettoye = juger(tmp_path, mime, nom)
+        if nettoye is not None:  # the cleaned PDF is the document: stored under its own hash
             tmp_path.unlink()
-        else:
-            os.replace(tmp_path, final)
-        return FichierRecu(final, sha, taille, mime)
+            tmp_path, sha, taille = _ecrire_temporaire(temporaires, iter((nettoye,)), nom)
+        return FichierRecu(tmp_path, sha, taille, mime, nom)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def placer(recu: FichierRecu) -> None:
+    """Move a received file into the store (once its row is committed); the same bytes are stored once."""
+    final = chemin(recu.sha256)
+    final.parent.mkdir(exist_ok=True)
+    if final.exists():
+        recu.chemin.unlink(missing_ok=True)
+    else:
+        os.replace(recu.chemin, final)
+
+
+@dataclass
+class Televersement:
+    """One file chosen on the page (field `fichier_<code>`): received and judged, or refused with its message."""
+
+    code: str
+    nom: str
+    recu: FichierRecu | None = None
+    refus: str | None = None
+
+
+class Reception:
+    """Every file of one request, received and judged before the transaction (used as a context manager
+    around it): on leaving, what no committed row took — refused by a limit, on an old page, rolled back —
+    is deleted from `reception/`."""
+
+    def __init__(self, fichiers: Any) -> None:
+        self.televersements: list[Televersement] = []
+        try:
+            for champ, fichier in fichiers.items(multi=True):
+                if not champ.startswith("fichier_") or not fichier or not fichier.filename:
+                    continue
+                televersement = Televersement(champ.removeprefix("fichier_"), nom_affiche(fichier.filename))
+                self.televersements.append(televersement)
+                try:
+                    televersement.recu = recevoir(fichier.stream, fichier.filename)
+                except DocumentRefuse as refus:
+                    televersement.refus = str(refus)
+        except BaseException:  # e.g. a full disk: the files already received do not stay behind
+            self.__exit__()
+            raise
+
+    def pour(self, codes: Any) -> list[Televersement]:
+        """The files of these documents, in the order the page sent them."""
+        return [t for t in self.televersements if t.code in codes]
+
+    def __enter__(self) -> Reception:
+        return self
+
+    def __exit__(self, *erreur: object) -> None:
+        for televersement in self.televersements:
+            if televersement.recu is not None:
+                televersement.recu.chemin.unlink(missing_ok=True)
 
 
 def stocker(contenu: bytes) -> str:
@@ -147,9 +204,10 @@ def stocker(contenu: bytes) -> str:
     return sha
 
 
-def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], flux: IO[bytes],
-            nom: str, tour: int = 0) -> Document:
-    """Attach one file to one required document, within the limits of F-10.
+def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], recu: FichierRecu,
+            apres_commit: list[Callable[[], None]], tour: int = 0) -> Document:
+    """Attach one judged file to one required document, within the limits of F-10 (inside the transaction: only
+    the count is checked and the row inserted; the file joins the store once the transaction has committed).
 
     `tour` 0 is the draft; n is the answer to the n-th « Demande de complément » (3 new files at most).
     """
@@ -162,11 +220,11 @@ def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, 
             f"Vous avez déjà joint {FICHIERS_MAX} fichiers pour « {piece['titre']} » : c'est le maximum. "
             "Supprimez un fichier pour en joindre un autre."
         )
-    recu = recevoir(flux, nom)
-    document = Document(demande_id=demande_id, compte_id=compte_id, piece=piece["code"], nom_original=nom_affiche(nom),
+    document = Document(demande_id=demande_id, compte_id=compte_id, piece=piece["code"], nom_original=recu.nom,
                         type_mime=recu.type_mime, taille=recu.taille, sha256=recu.sha256, tour=tour)
     session.add(document)
     session.flush()
+    apres_commit.append(lambda: placer(recu))
     return document
 
 
@@ -176,7 +234,9 @@ def servir(sha256: str | None, mimetype: str, nom: str, *, telechargement: bool 
     path = chemin(sha256) if sha256 else None
     if path is None or not path.exists():
         abort(404)
-    response = send_file(path, mimetype=mimetype, download_name=nom, as_attachment=telechargement, conditional=True)
+    # Cleaned again: a row stored before names were cleaned must not break the header (a CR or LF is a 500).
+    response = send_file(path, mimetype=mimetype, download_name=nom_affiche(nom), as_attachment=telechargement,
+                         conditional=True)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'")

@@ -3,7 +3,8 @@
 Besides the navigation buttons, the page has its own actions: « Joindre un document » (any file
 chosen on the page is received, whatever button was pressed: nothing chosen is lost),
 « SUPPRIMER <FICHIER> », « Confirmer le numéro ephoto », « Supprimer le numéro ephoto ».
-Refusals are shown next to their block.
+Refusals are shown next to their block. The files were received and judged before the transaction
+(`documents.Reception`, built by the view): here only the limits are checked and the rows inserted.
 """
 
 from __future__ import annotations
@@ -13,18 +14,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, url_for
-from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from .. import documents
+from ..entiers import entier
 from ..extensions import db
 from ..models import Document
+from .fields import Saisie
 
 RUBRIQUES = ("INFORMATIONS PERSONNELLES", "DOMICILE", "MOTIF DE SÉJOUR")
-EPHOTO = re.compile(r"^\d{22}$")
+EPHOTO = re.compile(r"^[0-9]{22}$")  # ASCII digits: \d would accept « ２ »
 
 
-class Form(FlaskForm):
+class Form(Saisie):
     pass
 
 
@@ -48,13 +50,15 @@ def contexte(demande: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Page:
-    """What the step's own actions need: the loaded instance, the task, the request."""
+    """What the step's own actions need: the loaded instance, the task, the request, and the request's files
+    already received and judged."""
 
     instance: Any
     task: Any
     demande: Any
     compte_id: int
     request: Any
+    reception: documents.Reception
 
 
 def _erreur(piece: str, message: str) -> None:
@@ -62,19 +66,20 @@ def _erreur(piece: str, message: str) -> None:
 
 
 def _recevoir_les_fichiers(page: Page, pieces: dict[str, dict[str, Any]]) -> None:
-    for name, fichier in page.request.files.items(multi=True):
-        code = name.removeprefix("fichier_")
-        if not fichier or not fichier.filename or code not in pieces:
+    for televersement in page.reception.pour(pieces):
+        if televersement.recu is None:
+            _erreur(televersement.code, televersement.refus or "")
             continue
         try:
-            documents.joindre(db.session, page.demande.id, page.compte_id, pieces[code], fichier.stream,
-                              fichier.filename)
+            documents.joindre(db.session, page.demande.id, page.compte_id, pieces[televersement.code],
+                              televersement.recu, page.instance.apres_commit)
         except documents.DocumentRefuse as refus:
-            _erreur(code, str(refus))
+            _erreur(televersement.code, str(refus))
 
 
 def _supprimer(page: Page, document_id: str) -> None:
-    document = db.session.get(Document, int(document_id)) if document_id.isdigit() else None
+    ident = entier(document_id)
+    document = db.session.get(Document, ident) if ident is not None else None
     if document is None or document.demande_id != page.demande.id:
         return  # already gone (another tab): nothing to do
     orphelins = documents.supprimer(db.session, [document])

@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from .. import clock, complements, documents
+from ..entiers import entier
 from ..extensions import db
 from ..forms import repondre_complement
 from ..models import Demande, Notification
@@ -65,8 +66,8 @@ def cloche() -> dict[str, Any]:
 
 
 def _entier(nom: str, defaut: int) -> int:
-    valeur = request.args.get(nom, "")
-    return int(valeur) if valeur.isdigit() else defaut
+    valeur = entier(request.args.get(nom), maximum=10**6)
+    return defaut if valeur is None else valeur
 
 
 @bp.route("/notifications")
@@ -206,7 +207,8 @@ def _repondre(notification: Notification) -> Any:
     if notification.nature != "demande_complement" or notification.repondue_le is not None:
         return ici
     try:
-        with store().open(demande.id, clock.today()) as instance:
+        # Files are received and judged before the write lock is taken (see app/documents.py).
+        with documents.Reception(request.files) as reception, store().open(demande.id, clock.today()) as instance:
             # An answer after the deadline loses: due timers fire first, and that closure is kept.
             instance.fire_due_timers()
             task = _tache(instance) if _derniere_demande_de_complement(notification) else None
@@ -215,7 +217,8 @@ def _repondre(notification: Notification) -> Any:
             elif request.form.get("task_id") != task.id:
                 raise WorkflowStateError("page périmée")
             else:
-                return _agir(instance, task, notification, demande, request.form.get("action", "envoyer"))
+                return _agir(instance, task, notification, demande, request.form.get("action", "envoyer"),
+                             reception)
     except WorkflowStateError:
         flash("Cette page n'était plus à jour : voici où en est votre demande.", "info")
         return ici
@@ -225,11 +228,13 @@ def _repondre(notification: Notification) -> Any:
     return ici
 
 
-def _agir(instance: Instance, task: ReadyTask, notification: Notification, demande: Demande, action: str) -> Any:
+def _agir(instance: Instance, task: ReadyTask, notification: Notification, demande: Demande, action: str,
+          reception: documents.Reception) -> Any:
     tour = notification.contenu.get("tour", 1)
     pieces = _pieces(task.data)
     _garder_saisie(demande)
-    for code, message in complements.recevoir(db.session, demande.id, current_user.id, pieces, tour, request.files):
+    for code, message in complements.recevoir(db.session, demande.id, current_user.id, pieces, tour, reception,
+                                              instance.apres_commit):
         flash(message, f"piece:{code}")
     ici = redirect(url_for("notifications.voir", notification_id=notification.id))
     if action.startswith("supprimer:"):
