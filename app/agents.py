@@ -15,11 +15,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import departements as dep
 from .comptes import hacher, hasher, regles_non_respectees
 from .models import Agent, AgentPrefecture
 
-# Metropolitan departments (Corsica is 2A / 2B, never 20) and overseas ones, as `numeroter` derives them.
-DEPARTEMENT = re.compile(r"^(0[1-9]|1\d|2[1-9]|2A|2B|[3-8]\d|9[0-5]|97[1-8]|98[4-9])$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _EMPREINTE_FACTICE = hasher.hash("agent-inexistant")
 
@@ -29,10 +28,12 @@ class AgentInvalide(ValueError):
 
 
 def normaliser_departement(code: str) -> str:
-    code = (code or "").strip().upper()
-    if not DEPARTEMENT.match(code):
-        raise AgentInvalide(f"« {code} » n'est pas un code de département (par exemple 59, 2A, 974).")
-    return code
+    """A department an application can be deposited in (app/departements.py): an agent attached to any other
+    would wait for applications that never come."""
+    normalise = dep.prefecture(code)
+    if normalise is None:
+        raise AgentInvalide(f"« {(code or '').strip()} » n'est pas un code de département (par exemple 59, 2A, 974).")
+    return normalise
 
 
 def generer_mot_de_passe() -> str:
@@ -44,23 +45,27 @@ def generer_mot_de_passe() -> str:
             return mot
 
 
-def creer(session: Session, email: str, nom: str, prenom: str, departements: list[str], mot_de_passe: str) -> Agent:
-    """A new active agent attached to the given prefectures; raises AgentInvalide with the reason."""
+def creer(session: Session, email: str, nom: str, prenom: str, departements: list[str], mot_de_passe: str,
+          administrateur: bool = False) -> Agent:
+    """A new active agent attached to the given prefectures; raises AgentInvalide with the reason.
+
+    An administrator also sees the applications of departments no agent serves and the incidents; they need no
+    prefecture of their own."""
     email = (email or "").strip().lower()
     if not EMAIL.match(email):
         raise AgentInvalide(f"« {email} » n'est pas une adresse email valide.")
     if not (nom or "").strip() or not (prenom or "").strip():
         raise AgentInvalide("Le nom et le prénom de l'agent sont obligatoires.")
     codes = sorted({normaliser_departement(d) for d in departements})
-    if not codes:
-        raise AgentInvalide("Indiquez au moins un département (--departement 59).")
+    if not codes and not administrateur:
+        raise AgentInvalide("Indiquez au moins un département (--departement 59), ou --administrateur.")
     regles = regles_non_respectees(mot_de_passe)
     if regles:
         raise AgentInvalide(" ".join(regles))
     if session.scalar(select(Agent.id).where(func.lower(Agent.email) == email)) is not None:
         raise AgentInvalide(f"Un agent existe déjà avec l'adresse {email}.")
     agent = Agent(email=email, nom=nom.strip(), prenom=prenom.strip(), mot_de_passe=hacher(mot_de_passe),
-                  prefectures=[AgentPrefecture(departement=code) for code in codes])
+                  administrateur=administrateur, prefectures=[AgentPrefecture(departement=code) for code in codes])
     session.add(agent)
     session.flush()
     return agent
@@ -87,12 +92,15 @@ class AgentDemo:
     nom: str
     departements: tuple[str, ...]
     mot_de_passe: str
+    administrateur: bool = False
 
 
 # The demo applicants live at 59800 Lille: the Nord agent sees their applications, the Paris agent does not.
+# The administrator has no prefecture: they see what no agent serves (a department without agent, incidents).
 DEMO = [
     AgentDemo("agent.nord@demo.example.org", "Camille", "MARTIN", ("59",), "Demo-Agent59!"),
     AgentDemo("agent.paris@demo.example.org", "Karim", "BENALI", ("75",), "Demo-Agent75!"),
+    AgentDemo("admin@demo.example.org", "Dominique", "LEROY", (), "Demo-Admin-1!", administrateur=True),
 ]
 
 
@@ -101,9 +109,10 @@ def charger_demo(session: Session) -> list[AgentDemo]:
     for demo in DEMO:
         agent = session.scalar(select(Agent).where(Agent.email == demo.email))
         if agent is None:
-            creer(session, demo.email, demo.nom, demo.prenom, list(demo.departements), demo.mot_de_passe)
+            creer(session, demo.email, demo.nom, demo.prenom, list(demo.departements), demo.mot_de_passe,
+                  demo.administrateur)
             continue
-        agent.mot_de_passe, agent.actif = hacher(demo.mot_de_passe), True
+        agent.mot_de_passe, agent.actif, agent.administrateur = hacher(demo.mot_de_passe), True, demo.administrateur
         if agent.departements != set(demo.departements):
             agent.prefectures = [AgentPrefecture(departement=d) for d in demo.departements]
     session.flush()

@@ -7,17 +7,34 @@ the rows written around it: documents, notifications, e-mails and the audit log.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from .models import Agent, Compte, Courriel, Demande, Document, Evenement, Notification, Personne
+from .entiers import entier
+from .models import (
+    Agent,
+    AgentPrefecture,
+    Compte,
+    Courriel,
+    Demande,
+    Document,
+    Evenement,
+    Notification,
+    Personne,
+    VersionProcessus,
+)
 from .workflow.specs import ProcessBundle, final_states, lane_user_tasks
+from .workflow.store import ProcessCatalog
+
+log = logging.getLogger(__name__)
 
 PAR_PAGE = 20
 LANE = "Agent"
@@ -57,7 +74,7 @@ class Filtre:
             tri=args.get("tri") if args.get("tri") in TRIS else "depot",
             q=(args.get("q") or "").strip()[:100],
             affectation=args.get("affectation") if args.get("affectation") in AFFECTATIONS else "",
-            page=max(1, int(page)) if page.isdigit() else 1,
+            page=max(1, entier(page, maximum=10**6) or 1),
         )
 
     def parametres(self, **changes: Any) -> dict[str, Any]:
@@ -110,10 +127,50 @@ class Etats:
     def du_processus(cls, bundle: ProcessBundle) -> Etats:
         return cls(final_states(bundle), lane_user_tasks(bundle, LANE))
 
+    @classmethod
+    def reunis(cls, etats: Iterable[Etats]) -> Etats:
+        finaux: dict[str, str] = {}
+        a_traiter: dict[str, str] = {}
+        for e in etats:
+            finaux.update(e.finaux)
+            a_traiter.update(e.a_traiter)
+        return cls(finaux, a_traiter)
+
+
+_ETATS_PAR_VERSION: dict[str, Etats] = {}  # by content hash: a stored version never changes
+
+
+def etats_en_usage(session: Session, catalog: ProcessCatalog) -> Etats:
+    """The queue's states from every stored process version, the current one included: an application keeps the
+    version it started with, so after a task is renamed in the diagram the older applications still wait in the
+    older task (and end in the older end events).
+
+    Every row of `version_processus` is read (a few rows: one per set of process files ever used) rather than the
+    versions of deposited applications, which would scan `demande` on every page of the queue; a version only
+    drafts use adds state names that no deposited application carries, so the filters' results are the same."""
+    if catalog.current.content_hash not in _ETATS_PAR_VERSION:
+        _ETATS_PAR_VERSION[catalog.current.content_hash] = Etats.du_processus(catalog.current)
+    etats = [_ETATS_PAR_VERSION[catalog.current.content_hash]]
+    for ident, empreinte in session.execute(select(VersionProcessus.id, VersionProcessus.empreinte)):
+        if empreinte not in _ETATS_PAR_VERSION:
+            try:
+                bundle = catalog.engine(session.get(VersionProcessus, ident)).bundle
+            except Exception:  # a version this code can no longer run: its applications fail on their own page
+                log.exception("version de processus %s illisible : ses états manquent à la file", empreinte[:12])
+                continue
+            _ETATS_PAR_VERSION[empreinte] = Etats.du_processus(bundle)
+        etats.append(_ETATS_PAR_VERSION[empreinte])
+    return Etats.reunis(etats)
+
 
 def perimetre(agent: Agent) -> list[Any]:
     """The applications an agent may see: deposited, in one of their prefectures."""
     return [Demande.numero.is_not(None), Demande.departement.in_(sorted(agent.departements))]
+
+
+def departements_servis() -> Select:
+    """The departments at least one active agent serves."""
+    return select(AgentPrefecture.departement).join(Agent, Agent.id == AgentPrefecture.agent_id).where(Agent.actif)
 
 
 def _echapper(texte: str) -> str:
@@ -133,7 +190,7 @@ def _conditions(agent: Agent, filtre: Filtre, etats: Etats) -> list[Any]:
     elif filtre.affectation == "personne":
         conditions.append(Demande.agent_id.is_(None))
     chiffres = re.sub(r"\s", "", filtre.q)
-    if chiffres.isdigit():
+    if chiffres.isascii() and chiffres.isdigit():
         conditions.append(Demande.numero.like(f"%{chiffres}%"))
     else:
         for mot in filtre.q.split():
@@ -192,9 +249,75 @@ def file_des_demandes(session: Session, agent: Agent, filtre: Filtre, etats: Eta
                     Filtre(filtre.etat, filtre.tri, filtre.q, filtre.affectation, page))
 
 
-def visible(agent: Agent, demande: Demande | None) -> bool:
-    """May this agent see this application at all (deposited, in one of their prefectures)?"""
+def de_ses_prefectures(agent: Agent, demande: Demande | None) -> bool:
+    """Is this application deposited in one of the agent's prefectures (where they may act on it)?"""
     return demande is not None and demande.numero is not None and demande.departement in agent.departements
+
+
+def visible(agent: Agent, demande: Demande | None) -> bool:
+    """May this agent see this application at all? Deposited in one of their prefectures; for an administrator
+    also, read-only, one of the administration page (see `a_administrer`)."""
+    if de_ses_prefectures(agent, demande):
+        return True
+    return agent.administrateur and demande is not None and a_administrer(object_session(demande), demande)
+
+
+# --- Administration: what no prefecture serves ----------------------------------------------------------------
+
+
+def a_administrer(session: Session, demande: Demande) -> bool:
+    """An application that only administrators see: in incident, or deposited in a department no agent serves."""
+    if demande.incident is not None:
+        return True
+    return demande.numero is not None and (
+        demande.departement is None
+        or session.scalar(departements_servis().where(AgentPrefecture.departement == demande.departement).limit(1))
+        is None)
+
+
+@dataclass(frozen=True)
+class LigneAdministration:
+    id: int
+    numero: str | None
+    le: datetime | None
+    departement: str | None
+    etat_libelle: str
+    nom: str
+    incident: str | None = None
+
+
+PAR_PAGE_ADMINISTRATION = 200  # a page that stays readable; the total is said
+
+
+@dataclass(frozen=True)
+class ListeAdministration:
+    lignes: list[LigneAdministration]
+    total: int
+
+
+def _lignes_administration(session: Session, condition: Any, ordre: Any, moment: Any) -> ListeAdministration:
+    query = _avec_personne(select(
+        Demande.id, Demande.numero, Demande.departement, Demande.etat_libelle, Demande.incident,
+        moment.label("le"), Personne.nom_naissance, Personne.prenoms,
+    ).select_from(Demande)).where(condition).order_by(ordre, Demande.id).limit(PAR_PAGE_ADMINISTRATION)
+    lignes = [LigneAdministration(r.id, r.numero, r.le, r.departement, r.etat_libelle,
+                                  f"{r.prenoms} {r.nom_naissance}", r.incident) for r in session.execute(query)]
+    total = len(lignes) if len(lignes) < PAR_PAGE_ADMINISTRATION else session.scalar(
+        select(func.count(Demande.id)).where(condition))
+    return ListeAdministration(lignes, total)
+
+
+def sans_prefecture(session: Session) -> ListeAdministration:
+    """Deposited applications whose department no active agent serves, oldest deposit first: never lost."""
+    condition = Demande.numero.is_not(None) & or_(Demande.departement.is_(None),
+                                                  Demande.departement.not_in(departements_servis()))
+    return _lignes_administration(session, condition, Demande.deposee_le.asc(), Demande.deposee_le)
+
+
+def en_incident(session: Session) -> ListeAdministration:
+    """Applications whose workflow cannot be loaded, with the error, most recent first."""
+    return _lignes_administration(session, Demande.incident.is_not(None), Demande.incident_le.desc(),
+                                  Demande.incident_le)
 
 
 # --- Taking and releasing ---------------------------------------------------------------------------------------
@@ -206,6 +329,9 @@ class ActionImpossible(ValueError):
 
 def prendre_en_charge(session: Session, demande: Demande, agent: Agent, etats: Etats) -> None:
     """« Prendre en charge »: the application is assigned to this agent (taken over from another if need be)."""
+    if not de_ses_prefectures(agent, demande):  # an administrator reads it, the prefecture's agents instruct it
+        raise ActionImpossible("Cette demande ne relève pas de vos préfectures : vous pouvez la consulter, pas la "
+                               "prendre en charge.")
     if demande.etat in etats.finaux:
         raise ActionImpossible("Cette demande est terminée : elle ne peut plus être prise en charge.")
     if demande.agent_id == agent.id:
@@ -376,9 +502,9 @@ class _Acteurs:
         genre, _, ident = (acteur or "").partition(":")
         if genre == "usager":
             return f"Usager ({self.demande.compte.personne.nom_complet})"
-        if genre == "agent" and ident.isdigit():
+        if genre == "agent" and entier(ident) is not None:
             if ident not in self.agents:
-                agent = self.session.get(Agent, int(ident))
+                agent = self.session.get(Agent, entier(ident))
                 self.agents[ident] = f"Agent : {agent.nom_complet}" if agent else "Agent"
             return self.agents[ident]
         return "Système" if genre in ("systeme", "") else acteur

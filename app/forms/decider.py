@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from .. import clock
 from ..workflow.expressions import anniversaire
-from .fields import FrenchDateField, longueur, required
+from .fields import FrenchDateField, Saisie, longueur, required
 
 L_DECISION = "Décision"
 L_DEBUT = "Début de validité de la carte de séjour temporaire"
@@ -21,7 +20,7 @@ L_MONTANT = "Montant des taxes (€)"
 L_MOTIF = "Motif du refus"
 
 
-class Form(FlaskForm):
+class Form(Saisie):
     decision = RadioField(
         L_DECISION,
         choices=[SelectChoice("favorable", "Favorable"), SelectChoice("defavorable", "Défavorable")],

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
+from .fields import Saisie
 
 
-class Form(FlaskForm):
+class Form(Saisie):
     pass
 
 

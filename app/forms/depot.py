@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
-from .. import documents
+from .. import departements, documents
 from ..extensions import db
-from .fields import longueur
+from .fields import Saisie, longueur
 
 MAX_OBSERVATIONS = 2000
 
 
-class Form(FlaskForm):
+class Form(Saisie):
     observations = TextAreaField(
         "Observations à destination de l'administration",
         validators=[longueur("Observations à destination de l'administration", MAX_OBSERVATIONS)],
     )
+    code_postal: str | None = None  # step 1's, set by build()
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Step 1's postal code is checked again: a draft saved before postal codes were checked against the
+        departments may hold one that no prefecture serves, and could not be numbered."""
+        ok = super().validate(extra_validators)
+        try:
+            departements.du_code_postal(self.code_postal)
+        except departements.CodePostalInvalide as err:
+            self.observations.errors.append(f"Votre adresse (étape 1) : {err} Corrigez-la avec le bouton « Modifier » "
+                                            "de l'étape 1, puis déposez votre demande.")
+            return False
+        return ok
 
 
 def contexte(demande: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +38,9 @@ def contexte(demande: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def build(data: dict[str, Any], formdata: Any = None) -> Form:
-    return Form(formdata=formdata, data={"observations": data.get("observations", "")})
+    form = Form(formdata=formdata, data={"observations": data.get("observations", "")})
+    form.code_postal = data.get("code_postal")
+    return form
 
 
 def values(form: Form) -> dict[str, Any]:

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
-from .fields import longueur, required
+from .fields import Saisie, longueur, required
 
 L_SUITE = "Suite à donner"
 # The complement rounds loop through a gateway: each round deepens SpiffWorkflow's task tree, which
@@ -27,7 +26,7 @@ def pieces_examinees(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [p for p in data.get("pieces", []) if p["code"] in avec or p.get("nature") == "ephoto"]
 
 
-class BaseForm(FlaskForm):
+class BaseForm(Saisie):
     suite = RadioField(
         L_SUITE,
         choices=[SelectChoice("complement", "Demander un complément à l'usager"),

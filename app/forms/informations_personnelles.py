@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, ValidationError
 from wtforms.validators import DataRequired, Optional
 
-from .fields import longueur, normalise_phone, required
+from .. import departements
+from .fields import Saisie, longueur, normalise_phone, required
 
 TEXT = {"adresse": "Adresse", "ville": "Ville", "telephone": "Téléphone"}
 
 
-class Form(FlaskForm):
+class Form(Saisie):
     emancipe = BooleanField("Je suis un mineur (+16 ans) émancipé")
     adresse = StringField("Adresse", validators=[DataRequired(required("Adresse")), longueur("Adresse", 200)])
     outre_mer = BooleanField(
@@ -31,11 +31,13 @@ class Form(FlaskForm):
     telephone = StringField("Téléphone", validators=[DataRequired(required("Téléphone"))])
 
     def validate_code_postal(self, field: Any) -> None:
-        if not re.fullmatch(r"\d{5}", (field.data or "").strip()):
-            raise ValidationError("Le « Code postal » doit comporter 5 chiffres (par exemple 59800).")
+        try:  # the department must be one a prefecture serves, or no agent would ever see the application
+            departements.du_code_postal(field.data)
+        except departements.CodePostalInvalide as err:
+            raise ValidationError(str(err)) from err
 
     def validate_code_insee(self, field: Any) -> None:
-        if field.data and not re.fullmatch(r"(\d{5}|2[AB]\d{3})", field.data.strip().upper()):
+        if field.data and not re.fullmatch(r"([0-9]{5}|2[AB][0-9]{3})", field.data.strip().upper()):
             raise ValidationError("Le « Code INSEE » doit comporter 5 caractères (par exemple 59350).")
 
     def validate_telephone(self, field: Any) -> None:

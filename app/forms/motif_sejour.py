@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, StopValidation
 
-from .fields import FrenchDateField, PastDate, longueur, required
+from .fields import FrenchDateField, PastDate, Saisie, longueur, required
 
 SITUATIONS = ["Célibataire", "Concubin(e)", "Divorcé(e)", "Marié(e)", "Pacsé(e)"]
 EN_UNION = {"Marié(e)", "Pacsé(e)"}
@@ -33,13 +32,15 @@ class RequiredIfUnion:
         self.message = message
 
     def __call__(self, form: Any, field: Any) -> None:
-        empty = not field.raw_data or not str(field.raw_data[0]).strip()
+        # A text field's data is its cleaned text (Saisie): invisible characters alone are empty.
+        valeur = field.data if isinstance(field.data, str) else (field.raw_data[0] if field.raw_data else "")
+        empty = not str(valeur).strip()
         if form.situation_familiale.data not in EN_UNION or empty:
             field.errors[:] = []
             raise StopValidation(self.message if form.situation_familiale.data in EN_UNION else None)
 
 
-class BaseForm(FlaskForm):
+class BaseForm(Saisie):
     date_prise_en_charge_ase = _date(L_ASE, InputRequired(required(L_ASE)))
     date_entree_france = _date(L_ENTREE, InputRequired(required(L_ENTREE)))
     situation_familiale = SelectField(

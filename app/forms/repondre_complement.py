@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
-from .fields import longueur, required
+from .fields import Saisie, longueur, required
 
 L_REPONSE = "Votre réponse"
 L_RAISONS = "Veuillez préciser les raisons du maintien du document"
@@ -24,7 +23,7 @@ def documents_a_revoir(data: dict[str, Any]) -> list[dict[str, Any]]:
             for code, avis in (data.get("avis_documents") or {}).items() if not avis.get("valide")]
 
 
-class BaseForm(FlaskForm):
+class BaseForm(Saisie):
     message_usager = TextAreaField("Message à l'agent", validators=[longueur("Message à l'agent", 2000)])
     codes: list[str] = []
     titres: dict[str, str] = {}

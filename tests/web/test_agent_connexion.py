@@ -157,4 +157,5 @@ def test_demo_charger_affiche_les_agents_de_demonstration(app):
         assert agent.email in result.output and agent.mot_de_passe in result.output
     with app.app_context():  # loaded twice: still one row each, with their prefectures
         agents = db.session.scalars(select(Agent).order_by(Agent.email)).all()
-        assert [(a.email, a.departements) for a in agents] == [(NORD.email, {"59"}), (PARIS.email, {"75"})]
+        assert [(a.email, a.departements, a.administrateur) for a in agents] == [
+            ("admin@demo.example.org", set(), True), (NORD.email, {"59"}, False), (PARIS.email, {"75"}, False)]

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Agent, Compte, Demande, Personne
+from app.models import Agent, Compte, Demande, Personne, VersionProcessus
+from app.workflow.specs import content_hash
 from tests.comptes_outils import lisible
 from tests.conftest import csrf_token
 from tests.web.agent_outils import NORD, PARIS, login_agent
@@ -225,3 +226,48 @@ def test_une_demande_terminee_ne_se_prend_pas(nord, file):
     assert "Cette demande est terminée : elle ne peut plus être prise en charge." in lisible(response)
     with file.app_context():
         assert db.session.get(Demande, ident).agent_id is None
+
+
+def _version_renommee(app) -> int:
+    """The process files as an analyst changes them: the examination task's id renamed (its form unchanged),
+    stored as a version of its own, as the first application started on them would store it."""
+    with app.app_context():
+        courante = app.extensions["demandes"].catalog.current
+        fichiers = {}
+        for nom, contenu in courante.files.items():
+            if nom.endswith(".bpmn"):
+                contenu = re.sub(r'(["> ])examiner_demande(["<_])', r"\1examiner_dossier\2", contenu)
+                contenu = contenu.replace('value="examiner_dossier"', 'value="examiner_demande"')  # the form key
+                contenu = contenu.replace('name="Demande à examiner"', 'name="Dossier à examiner"')
+            fichiers[nom] = contenu
+        assert fichiers != courante.files and "examiner_dossier" in "".join(fichiers.values())
+        version = VersionProcessus(empreinte=content_hash(fichiers), processus=courante.process_id, fichiers=fichiers)
+        db.session.add(version)
+        db.session.commit()
+        return version.id
+
+
+@pytest.mark.feature("F-48")
+def test_a_traiter_voit_les_demandes_de_toutes_les_versions_du_processus(file):
+    """Defect « queue blind to older versions »: each application keeps the version it started with, so after the
+    examination task is renamed the queue must know both names."""
+    with file.app_context():
+        db.session.info["version"] = _version_renommee(file)
+        _creer(db.session, 60, "NOUVEAU", "Processus", "59", "examiner_dossier", "Dossier à examiner", 44)
+        db.session.commit()
+    nord = file.test_client()
+    login_agent(nord, NORD)
+    a_traiter = lignes(nord.get("/agent/demandes?etat=a_traiter&tri=nom"))
+    noms = {r[1] for r in a_traiter} | {r[1] for r in lignes(nord.get("/agent/demandes?etat=a_traiter&tri=nom&page=2"))}
+    assert "NOUVEAU" in noms and "MARTIN" in noms and "ZOLA" in noms
+    assert resume(nord.get("/agent/demandes?etat=a_traiter")) == "26 demandes — page 1 sur 2"
+    assert "Dossier à examiner (1)" in nord.get("/agent/demandes").get_data(as_text=True)
+    # Still in progress (not a final state of either version), and it can be taken.
+    assert resume(nord.get("/agent/demandes?etat=en_cours")) == "27 demandes — page 1 sur 2"
+    with file.app_context():
+        ident = db.session.scalar(select(Demande.id).where(Demande.etat == "examiner_dossier"))
+    page = nord.get("/agent/demandes").get_data(as_text=True)
+    assert nord.post(f"/agent/demandes/{ident}/prendre",
+                     data={"csrf_token": csrf_token(page), "retour": "/agent/demandes"}).status_code == 302
+    with file.app_context():
+        assert db.session.get(Demande, ident).agent_id is not None

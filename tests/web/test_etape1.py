@@ -8,8 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from app import clock
 from app.extensions import db
-from app.models import Personne
+from app.models import Demande, Personne
 from tests.web.helpers import (
     STEP1,
     field_error,
@@ -23,6 +24,7 @@ from tests.web.helpers import (
     step1_for,
     step2,
     text,
+    to_depot,
     to_step2,
 )
 
@@ -147,3 +149,56 @@ def test_champ_trop_long_refuse_en_francais_en_le_nommant(client, etape1, champ,
     assert response.status_code == 422
     message = field_error(text(response), champ)
     assert libelle in message and "Field cannot be longer" not in message, message
+
+
+# --- Postal codes of a real department (F-48: an application no agent could ever see) ---------------------------
+
+FORMAT = "Le « Code postal » doit comporter 5 chiffres de 0 à 9, par exemple 59800."
+INCONNU = ("Le code postal {} ne correspond à aucun département français. Indiquez le code postal de votre adresse "
+           "en France métropolitaine, en Corse, en Guadeloupe (avec Saint-Barthélemy et Saint-Martin), en Martinique, "
+           "en Guyane, à La Réunion, à Saint-Pierre-et-Miquelon ou à Mayotte, par exemple 59800.")
+
+
+@pytest.mark.feature("F-48")
+@pytest.mark.parametrize("code_postal, message", [
+    ("５９８００", FORMAT),  # full-width digits: `\d{5}` took them, the number began « ５９ »
+    ("٥٩٨٠٠", FORMAT),  # Arabic-Indic digits
+    ("00000", INCONNU.format("00000")),
+    ("96000", INCONNU.format("96000")),
+])
+def test_code_postal_sans_departement_refuse_en_disant_ce_qui_est_attendu(app, client, etape1, code_postal, message):
+    response = post_step(client, etape1, **dict(STEP1, code_postal=code_postal))
+    page = text(response)
+    assert response.status_code == 422
+    assert field_error(page, "code_postal") == message
+    assert input_value(page, "code_postal") == code_postal and input_value(page, "ville") == "Lille"
+    assert "Étape 1 sur 5" in get_text(client, etape1)  # nothing saved: still step 1
+
+
+@pytest.mark.feature("F-48")
+@pytest.mark.parametrize("code_postal, ville", [("20000", "Ajaccio"), ("20600", "Bastia"), ("97133", "Gustavia"),
+                                                ("97150", "Marigot"), ("97500", "Saint-Pierre"),
+                                                ("97600", "Mamoudzou")])
+def test_code_postal_de_corse_ou_d_outre_mer_accepte(client, etape1, code_postal, ville):
+    response = post_step(client, etape1, **dict(STEP1, code_postal=code_postal, ville=ville, code_insee=""))
+    assert response.status_code == 302
+    assert "Étape 2 sur 5" in get_text(client, etape1)
+
+
+@pytest.mark.feature("F-48")
+def test_un_brouillon_enregistre_avant_la_verification_n_est_pas_depose_sans_departement(app, client, demo):
+    """A draft saved before postal codes were checked (« 96000 » in its data): the deposit says what to correct
+    instead of failing, and nothing is numbered."""
+    url = to_depot(client, demo["CAS_3"], "CAS_3")
+    ident = int(url.rsplit("/", 1)[-1])
+    with app.app_context():
+        with app.extensions["demandes"].open(ident, clock.today()) as instance:
+            tache = instance.ready("Usager")[0]
+            instance.engine.update_ready(instance.wf, tache.id, {"code_postal": "96000"})
+    response = post_step(client, url, observations="")
+    assert response.status_code == 422
+    assert field_error(text(response), "observations") == (
+        "Votre adresse (étape 1) : " + INCONNU.format("96000") + " Corrigez-la avec le bouton « Modifier » de "
+        "l'étape 1, puis déposez votre demande.")
+    with app.app_context():
+        assert db.session.get(Demande, ident).numero is None
