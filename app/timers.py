@@ -41,9 +41,12 @@ def maintenant() -> datetime:
 
 
 def echues(session: Session, now: datetime, lot: int = LOT) -> list[int]:
-    """The ids of applications with a timer due at `now`, oldest first (indexed column only)."""
+    """The ids of applications with a timer due at `now`, oldest first (indexed column only). An application in
+    incident (its workflow cannot be loaded) is left out: failing again at every pass, it would hold back the others
+    of its batch; it comes back once it loads again (its incident is cleared then)."""
     return list(session.scalars(
-        select(Demande.id).where(Demande.prochain_timer.is_not(None), Demande.prochain_timer <= now)
+        select(Demande.id).where(Demande.prochain_timer.is_not(None), Demande.prochain_timer <= now,
+                                 Demande.incident.is_(None))
         .order_by(Demande.prochain_timer, Demande.id).limit(lot)
     ))
 

@@ -96,12 +96,16 @@ def mes_demandes() -> str:
     ).all()
     if request.args.get("onglet") not in (None, "titre-sejour"):
         flash("Cette rubrique n'est pas disponible sur cette instance.", "info")
-    envoyees = {d.id for d in demandes if d.numero and _attend_un_agent(d)}
+    envoyees = {d.id for d in demandes if d.numero and not d.incident and _attend_un_agent(d)}
     return render_template("pages/mes_demandes.html", demandes=demandes, envoyees=envoyees,
                            personne=current_user.personne)
 
 
 def _attend_un_agent(demande: Demande) -> bool:
     """At a user task of lane « Agent » of its process (examen, décision): for the applicant, « Demande envoyée »."""
-    bundle = current_app.extensions["demandes"].catalog.engine(demande.version_processus).bundle
+    try:
+        bundle = current_app.extensions["demandes"].catalog.engine(demande.version_processus).bundle
+    except Exception:  # a version that cannot be parsed: its applications go in incident when opened, not here
+        current_app.logger.exception("version du processus illisible (demande %s)", demande.id)
+        return False
     return demande.etat in lane_user_tasks(bundle, "Agent")

@@ -6,6 +6,7 @@ load → act → engine steps → save happens under a row lock (PostgreSQL) and
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,13 +14,31 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import Compte, Demande, EtatProcessus, Evenement, VersionProcessus, utcnow
 from .engine import SERIALIZER_VERSION, Engine, Handler, ReadyTask, Status, WorkflowStateError
 from .specs import ProcessBundle, parse_bundle, read_process_files, validate_bundle
+
+log = logging.getLogger(__name__)
+INCIDENT_MAX = 500
+
+
+class DemandeEnIncident(Exception):
+    """The application's workflow cannot be loaded (corrupt state, unknown serializer, unreadable version).
+
+    Recorded on the application (`Demande.incident`, `incident_le`) in its own transaction before this is raised:
+    views show the application as « en incident » instead of a 500, and no other application is affected.
+    """
+
+    def __init__(self, demande_id: int, raison: str) -> None:
+        super().__init__(raison)
+        self.demande_id, self.raison = demande_id, raison
 
 
 @dataclass
@@ -57,14 +76,20 @@ class ProcessCatalog:
         return self._engines[version.empreinte]
 
     def current_version(self, session: Session) -> VersionProcessus:
-        """The row of the current files, created the first time they are used."""
-        row = session.scalar(select(VersionProcessus).filter_by(empreinte=self.current.content_hash))
+        """The row of the current files, created the first time they are used.
+
+        Insert-or-get in one statement: many people starting a draft at once on new files all want to create
+        it; a plain SELECT-then-INSERT lets all but one fail on the unique hash (a 500 each).
+        """
+        query = select(VersionProcessus).filter_by(empreinte=self.current.content_hash)
+        row = session.scalar(query)
         if row is None:
-            row = VersionProcessus(
-                empreinte=self.current.content_hash, processus=self.current.process_id, fichiers=self.current.files
-            )
-            session.add(row)
-            session.flush()
+            dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+            session.execute(dialect_insert(VersionProcessus).values(
+                empreinte=self.current.content_hash, processus=self.current.process_id, fichiers=self.current.files,
+                creee_le=utcnow(),
+            ).on_conflict_do_nothing(index_elements=["empreinte"]))
+            row = session.scalars(query).one()
         return row
 
 
@@ -196,7 +221,8 @@ class DemandeStore:
     def open(self, demande_id: int, today: date, write: bool = True) -> Iterator[Instance]:
         """Load under lock, let the caller act, save and commit; roll back on any error.
 
-        With write=False nothing is locked or saved (a page being shown).
+        With write=False nothing is locked or saved (a page being shown). A workflow that cannot be loaded
+        raises DemandeEnIncident (recorded on the application); one that loads again clears its incident.
         """
         session = self.session()
         try:
@@ -207,12 +233,10 @@ class DemandeStore:
             demande = session.scalar(query)
             if demande is None:
                 raise WorkflowStateError("demande introuvable")
-            state = session.get(EtatProcessus, demande_id, populate_existing=write)
-            engine = self.catalog.engine(demande.version_processus)
-            if state.version_serialiseur != SERIALIZER_VERSION:
-                raise WorkflowStateError(f"état enregistré par le sérialiseur {state.version_serialiseur}")
             context = TaskContext(demande, session, today)
-            wf = engine.loads(state.etat, context)
+            engine, wf = self._load(demande, context, write)
+            if demande.incident is not None:
+                self._clear_incident(session, demande, write)
             instance = Instance(demande, engine, wf, context)
             yield instance
             if write:
@@ -225,6 +249,54 @@ class DemandeStore:
             if _stale(err):  # also when a service task's flush met it (SpiffWorkflow wraps the error)
                 raise WorkflowStateError("la demande a été modifiée entre-temps") from err
             raise
+
+    def _load(self, demande: Demande, context: TaskContext, write: bool) -> tuple[Engine, Any]:
+        """The application's engine and workflow, or DemandeEnIncident. Database errors (a lock timeout…) are
+        not the application's fault: they propagate as they are."""
+        session, ident, etape = context.session, demande.id, "version du processus illisible"
+        try:
+            engine = self.catalog.engine(demande.version_processus)
+            etape = "état du processus illisible"
+            state = session.get(EtatProcessus, ident, populate_existing=write)
+            if state is None:
+                raise LookupError("aucune ligne dans etat_processus")
+            if state.version_serialiseur != SERIALIZER_VERSION:
+                raise ValueError(f"sérialiseur {state.version_serialiseur!r} inconnu (attendu {SERIALIZER_VERSION})")
+            return engine, engine.loads(state.etat, context)
+        except (SQLAlchemyError, MemoryError):
+            raise
+        except Exception as err:
+            raison = f"{etape} : {type(err).__name__}: {err}"[:INCIDENT_MAX]
+            log.exception("demande %s en incident : %s", ident, raison)
+            self._record_incident(session, ident, raison)
+            raise DemandeEnIncident(ident, raison) from err
+
+    @staticmethod
+    def _record_incident(session: Session, demande_id: int, raison: str) -> None:
+        """In its own transaction (what the action began is dropped); the first time is kept as `incident_le`.
+
+        A plain UPDATE, without the version check: the incident is not part of the workflow's state.
+        """
+        session.rollback()
+        try:
+            session.execute(
+                update(Demande)
+                .where(Demande.id == demande_id, or_(Demande.incident.is_(None), Demande.incident != raison))
+                .values(incident=raison, incident_le=func.coalesce(Demande.incident_le, utcnow()))
+            )
+            session.commit()
+        except SQLAlchemyError:  # not recorded this time: still shown as an incident, recorded on the next try
+            session.rollback()
+            log.exception("incident de la demande %s non enregistré", demande_id)
+
+    @staticmethod
+    def _clear_incident(session: Session, demande: Demande, write: bool) -> None:
+        """It loads again (repaired): with the action's commit, or at once when only shown."""
+        if write:
+            demande.incident, demande.incident_le = None, None
+            return
+        session.execute(update(Demande).where(Demande.id == demande.id).values(incident=None, incident_le=None))
+        session.commit()
 
     def _save(self, instance: Instance) -> None:
         state = instance.session.get(EtatProcessus, instance.demande.id)

@@ -15,6 +15,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Compte, Demande, EtatProcessus, Evenement, Personne, VersionProcessus
 from app.workflow.engine import SERIALIZER_VERSION, WorkflowStateError
+from app.workflow.store import DemandeEnIncident
 from tests.conftest import ROOT
 
 TODAY = date.today()
@@ -142,3 +143,70 @@ def test_une_erreur_pendant_l_action_ne_sauve_rien(app):
                 raise RuntimeError("panne au milieu")
         db.session.expire_all()
         assert db.session.get(Demande, demande_id).formulaire == "informations_personnelles"
+
+
+def _casser(demande_id: int, **champs: str) -> None:
+    state = db.session.get(EtatProcessus, demande_id)
+    for champ, valeur in champs.items():
+        setattr(state, champ, valeur)
+    db.session.commit()
+
+
+@pytest.mark.feature("F-48")
+def test_un_etat_illisible_met_la_demande_en_incident_dans_sa_propre_transaction(app):
+    with app.app_context():
+        demande_id, autre_id = _start(app), _start(app)
+        store = app.extensions["demandes"]
+        _casser(demande_id, etat="{pas du json")
+        with pytest.raises(DemandeEnIncident) as err:
+            with store.open(demande_id, TODAY) as inst:
+                inst.complete(inst.ready("Usager")[0].id, STEP1, "test")
+        assert err.value.demande_id == demande_id and "JSONDecodeError" in err.value.raison
+        db.session.remove()  # another request: what it sees was committed
+        demande = db.session.get(Demande, demande_id)
+        assert demande.incident == err.value.raison and demande.incident_le is not None
+        premiere_fois = demande.incident_le
+        # A second failure (another cause) keeps the first time; the other application works.
+        _casser(demande_id, etat="{}")
+        with pytest.raises(DemandeEnIncident), store.open(demande_id, TODAY, write=False):
+            pass
+        db.session.remove()
+        demande = db.session.get(Demande, demande_id)
+        assert "KeyError" in demande.incident and demande.incident_le == premiere_fois
+        with store.open(autre_id, TODAY) as inst:
+            inst.complete(inst.ready("Usager")[0].id, STEP1, "test")
+        assert db.session.get(Demande, autre_id).formulaire == "motif_sejour"
+
+
+@pytest.mark.feature("F-48")
+def test_une_version_de_processus_illisible_met_ses_demandes_en_incident(app):
+    with app.app_context():
+        demande_id = _start(app)
+        cassee = VersionProcessus(empreinte="f" * 64, processus="demande_titre_sejour_ase",
+                                  fichiers={"bpmn/demande_titre_sejour_ase.bpmn": "<definitions"})
+        db.session.add(cassee)
+        db.session.flush()
+        db.session.get(Demande, demande_id).version_processus_id = cassee.id
+        db.session.commit()
+        with pytest.raises(DemandeEnIncident) as err, app.extensions["demandes"].open(demande_id, TODAY):
+            pass
+        assert err.value.raison.startswith("version du processus illisible")
+        db.session.remove()
+        assert db.session.get(Demande, demande_id).incident == err.value.raison
+
+
+@pytest.mark.feature("F-48")
+def test_une_demande_reparee_perd_son_incident_au_chargement(app):
+    with app.app_context():
+        demande_id = _start(app)
+        store = app.extensions["demandes"]
+        bon = db.session.get(EtatProcessus, demande_id).etat
+        _casser(demande_id, version_serialiseur="0.0")
+        with pytest.raises(DemandeEnIncident), store.open(demande_id, TODAY, write=False):
+            pass
+        _casser(demande_id, version_serialiseur=SERIALIZER_VERSION, etat=bon)
+        with store.open(demande_id, TODAY, write=False) as inst:  # only shown: cleared all the same
+            assert inst.ready("Usager")[0].form == "informations_personnelles"
+        db.session.remove()
+        demande = db.session.get(Demande, demande_id)
+        assert demande.incident is None and demande.incident_le is None
