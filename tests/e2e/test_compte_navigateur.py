@@ -47,7 +47,7 @@ def test_creer_son_compte_depuis_l_accueil_puis_se_connecter(page: Page, app_smt
     expect(champ(page, "Confirmation de l'adresse email")).to_have_accessible_description(
         "Les deux adresses email saisies ne sont pas identiques.")
     expect(champ(page, "Numéro étranger")).to_have_value(AWA["numero_etranger"])
-    page.screenshot(path="/tmp/e2e-compte-creation-erreur.png", full_page=True)
+    page.screenshot(path="/tmp/e2e-compte-creation-erreur.png", full_page=True, caret="initial")
     champ(page, "Confirmation de l'adresse email").fill(AWA_EMAIL)
     bouton(page, "Valider").click()
 
@@ -77,7 +77,7 @@ def test_creer_son_compte_depuis_l_accueil_puis_se_connecter(page: Page, app_smt
     expect(champ(page, "Nouveau mot de passe")).to_have_accessible_description(
         re.compile(r"au moins une majuscule\..*au moins un chiffre\..*au moins un caractère spécial"))
     expect(champ(page, "Nouveau mot de passe")).to_have_value("")  # never written back
-    page.screenshot(path="/tmp/e2e-compte-mot-de-passe-erreurs.png", full_page=True)
+    page.screenshot(path="/tmp/e2e-compte-mot-de-passe-erreurs.png", full_page=True, caret="initial")
     champ(page, "Nouveau mot de passe").fill(MOT_DE_PASSE)
     champ(page, "Confirmation du mot de passe").fill(MOT_DE_PASSE)
     bouton(page, "Valider mon mot de passe").click()

@@ -197,7 +197,7 @@ def test_cas3_de_l_accueil_a_la_confirmation(page: Page, demo, tmp_path: Path) -
     expect(enfants.get_by_text(f"Le champ « {L_ENFANTS} » est obligatoire.")).to_be_visible()
     for attestation in (POLYGAMIE, SANCTIONS):
         expect_erreur_a_cote(champ(page, attestation), f"Vous devez cocher l'attestation « {attestation} »")
-    page.screenshot(path=str(SCREENSHOTS / "e2e-etape2-erreurs.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "e2e-etape2-erreurs.png"), full_page=True, caret="initial")
 
     # « < Revenir à l'étape précédente » keeps what step 1 saved.
     bouton(page, "< Revenir à l'étape précédente").click()
@@ -296,14 +296,14 @@ def test_etape_1_utilisable_sur_telephone(new_page, demo) -> None:
     poursuivre.scroll_into_view_if_needed()
     expect(poursuivre).to_be_visible()
     expect(poursuivre).to_be_in_viewport()
-    page.screenshot(path=str(SCREENSHOTS / "e2e-mobile-etape1.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "e2e-mobile-etape1.png"), full_page=True, caret="initial")
 
     remplir_etape_1(page)
     poursuivre.tap()
     expect_etape(page, 2, "Motif de séjour")
     bouton(page, POURSUIVRE).tap()
     expect(page.get_by_role("alert").filter(has_text=re.compile(r"La page comporte \d+ erreurs"))).to_be_visible()
-    page.screenshot(path=str(SCREENSHOTS / "e2e-mobile-etape2-erreurs.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "e2e-mobile-etape2-erreurs.png"), full_page=True, caret="initial")
     expect_pas_de_defilement_horizontal(page)
 
 
