@@ -7,10 +7,15 @@ FLASK := $(BIN)/flask --app app
 DSFR := app/static/dsfr/dsfr.min.css
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install assets db demo worker lint bench clean
+.PHONY: run test install assets db demo worker lint bench fuzz clean
 
 # The worker (mail outbox, then timers) runs beside the web server and stops with it.
+# Without SMTP_HOST it writes each mail to MAIL_DOSSIER (default as in app/config.py), never to a web page.
 run: install assets db demo
+	@if [ -z "$$SMTP_HOST" ]; then \
+	  echo "Aucun serveur SMTP (SMTP_HOST) : les courriels sont écrits dans $${MAIL_DOSSIER:-$${INSTANCE_DIR:-instance}/courriels}/" ; \
+	  echo "  (un fichier .eml par courriel, lisible par vous seul) ; pour les lister : $(FLASK) courriels-lister" ; \
+	fi
 	$(FLASK) worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
@@ -53,9 +58,14 @@ demo: db
 lint: install
 	$(BIN)/ruff check app tests bench
 
+# The long fuzzing campaign (F-48): about ten thousand hostile requests, random each time (see tests/web/test_fuzz.py).
+fuzz: install
+	FUZZ_EXEMPLES=1000 FUZZ_LONG=1 $(BIN)/python -m pytest -p no:cacheprovider tests/web/test_fuzz.py
+
 bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/televersement.py
 
 clean:
 	rm -rf $(VENV) node_modules app/static/dsfr

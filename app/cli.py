@@ -1,4 +1,4 @@
-"""`flask` commands: the register, the demo data, the worker (timers and mail)."""
+"""`flask` commands: the register, the demo data, the worker (timers and mail), the local mail store."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from . import agents, clock
+from . import agents, boite_locale, clock
 from .courriels import envoyer_les_courriels_dus
 from .extensions import db
 from .models import Compte, Personne
@@ -24,6 +24,31 @@ def _bilan_delais(bilan: Bilan) -> str:
     return texte + "".join(f"\n  demande {i} en erreur : {e}" for i, e in bilan.erreurs.items())
 
 
+def _sans_smtp(app: Flask) -> str:
+    return (f"Aucun serveur SMTP configuré (SMTP_HOST) : les courriels sont déposés dans {app.config['MAIL_DOSSIER']}, "
+            "lisibles par l'opérateur seul : flask --app app courriels-lister")
+
+
+def _retrouver(dossier: Path, fichier: str) -> Path:
+    for chemin in (Path(fichier), dossier / fichier):
+        if chemin.is_file():
+            return chemin
+    raise click.ClickException(f"Courriel introuvable : {fichier} (ni chemin de fichier, ni nom dans {dossier}).")
+
+
+def _afficher(chemin: Path) -> str:
+    """A stored mail as the operator reads it: the main headers, the text part, the attachments' names."""
+    message = boite_locale.lire(chemin)
+    lignes = [f"{nom} : {message[entete]}" for nom, entete in
+              (("Date", "Date"), ("De", "From"), ("À", "To"), ("Objet", "Subject"), ("Message-ID", "Message-ID"))]
+    corps = message.get_body(("plain",))
+    lignes += ["", corps.get_content().rstrip() if corps else "(pas de partie texte)"]
+    for piece in message.iter_attachments():
+        taille = len(piece.get_payload(decode=True) or b"")
+        lignes.append(f"Pièce jointe : {piece.get_filename()} ({piece.get_content_type()}, {taille} octets)")
+    return "\n".join(lignes)
+
+
 def register(app: Flask) -> None:
     @app.cli.command("delais-declencher")
     def delais_declencher() -> None:
@@ -32,9 +57,34 @@ def register(app: Flask) -> None:
 
     @app.cli.command("courriels-envoyer")
     def courriels_envoyer() -> None:
-        """Envoie une fois les courriels dus de la boîte d'envoi (pour cron)."""
+        """Envoie une fois les courriels dus de la boîte d'envoi (pour cron) : par SMTP, ou sans SMTP_HOST dans le
+        dossier local des courriels (MAIL_DOSSIER, voir courriels-lister)."""
         bilan = envoyer_les_courriels_dus(db.session)
         click.echo(f"envoyés : {bilan['envoye']}, à réessayer : {bilan['a_envoyer']}, en échec : {bilan['echec']}")
+
+    @app.cli.command("courriels-lister")
+    @click.option("--nombre", default=20, show_default=True,
+                  help="Nombre de courriels listés, les plus récents (0 : tous).")
+    @click.option("--afficher", "fichier", metavar="FICHIER",
+                  help="Affiche un courriel : chemin du fichier, ou son nom dans le dossier des courriels.")
+    def courriels_lister(nombre: int, fichier: str | None) -> None:
+        """Liste les courriels déposés dans le dossier local (MAIL_DOSSIER) quand aucun serveur SMTP n'est
+        configuré : date, destinataire, objet, fichier. Réservé à l'opérateur du serveur."""
+        dossier = Path(app.config["MAIL_DOSSIER"])
+        if fichier:
+            click.echo(_afficher(_retrouver(dossier, fichier)))
+            return
+        courriels = boite_locale.lister(dossier)
+        if not courriels:
+            click.echo(f"Aucun courriel dans {dossier}.")
+            return
+        montres = courriels[-nombre:] if nombre > 0 else courriels
+        click.echo(f"{len(courriels)} courriel(s) dans {dossier}" +
+                   (f", les {len(montres)} plus récents :" if len(montres) < len(courriels) else " :"))
+        for courriel in montres:
+            date = f"{clock.paris(courriel.date):%d/%m/%Y %H:%M}" if courriel.date else "date inconnue   "
+            click.echo(f"{date}  {courriel.destinataire}  « {courriel.sujet} »  {courriel.chemin}")
+        click.echo("Pour lire un courriel : flask --app app courriels-lister --afficher FICHIER")
 
     @app.cli.command("worker")
     @click.option("--une-fois", is_flag=True, help="Un seul passage, puis s'arrête.")
@@ -49,7 +99,7 @@ def register(app: Flask) -> None:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         if not app.config["SMTP_HOST"]:
-            click.echo("Aucun serveur SMTP configuré : les courriels restent dans la boîte d'envoi (/dev/courriels).")
+            click.echo(_sans_smtp(app))
         while not arret["demande"]:
             try:  # timers first: the mail of a closure goes out in the same pass
                 bilan = declencher_les_delais(db.session, app.extensions["demandes"])
@@ -108,29 +158,41 @@ def register(app: Flask) -> None:
             )
         click.echo("Agents de démonstration (espace agent : /agent/connexion, identifiant = adresse email) :")
         for agent in agents.charger_demo(db.session):
-            click.echo(f"  {agent.email:<30} mot de passe {agent.mot_de_passe:<16} {agent.prenom} {agent.nom} — "
-                       f"préfecture du département {', '.join(agent.departements)}")
+            role = (f"préfecture du département {', '.join(agent.departements)}" if agent.departements else
+                    "administrateur : demandes d'un département sans agent et incidents (/agent/administration)")
+            click.echo(f"  {agent.email:<30} mot de passe {agent.mot_de_passe:<16} {agent.prenom} {agent.nom} — {role}")
         db.session.commit()
 
     @app.cli.command("agent-creer")
     @click.argument("email")
     @click.option("--nom", required=True, help="Nom de l'agent.")
     @click.option("--prenom", required=True, help="Prénom de l'agent.")
-    @click.option("--departement", "departements", multiple=True, required=True,
-                  help="Département de la préfecture (59, 2A, 974…) ; à répéter pour plusieurs préfectures.")
+    @click.option("--departement", "departements", multiple=True,
+                  help="Département de la préfecture (59, 2A, 974…) ; à répéter pour plusieurs préfectures "
+                       "(facultatif pour un administrateur).")
+    @click.option("--administrateur", is_flag=True,
+                  help="Administrateur : voit aussi les demandes d'un département sans agent et les incidents "
+                       "(/agent/administration).")
     @click.option("--generer-mot-de-passe", "generer", is_flag=True,
                   help="Génère le mot de passe et l'affiche une seule fois (sinon il est demandé).")
-    def agent_creer(email: str, nom: str, prenom: str, departements: tuple[str, ...], generer: bool) -> None:
-        """Crée le compte d'un agent de préfecture (F-30), rattaché à un ou plusieurs départements."""
+    def agent_creer(email: str, nom: str, prenom: str, departements: tuple[str, ...], administrateur: bool,
+                    generer: bool) -> None:
+        """Crée le compte d'un agent de préfecture (F-30), rattaché à un ou plusieurs départements, ou d'un
+        administrateur."""
+        if not departements and not administrateur:  # before the password prompt: nothing typed in vain
+            raise click.ClickException("Indiquez au moins un département (--departement 59), ou --administrateur.")
         mot_de_passe = agents.generer_mot_de_passe() if generer else click.prompt(
             "Mot de passe", hide_input=True, confirmation_prompt="Confirmation du mot de passe")
         try:
-            agent = agents.creer(db.session, email, nom, prenom, list(departements), mot_de_passe)
+            agent = agents.creer(db.session, email, nom, prenom, list(departements), mot_de_passe, administrateur)
             db.session.commit()
         except agents.AgentInvalide as err:
             db.session.rollback()
             raise click.ClickException(str(err)) from err
-        click.echo(f"Agent créé : {agent.nom_complet} <{agent.email}>, préfecture(s) du département "
-                   f"{', '.join(sorted(agent.departements))}. Page de connexion : /agent/connexion")
+        prefectures = (f"préfecture(s) du département {', '.join(sorted(agent.departements))}"
+                       if agent.departements else "aucune préfecture")
+        role = ", administrateur (/agent/administration)" if agent.administrateur else ""
+        click.echo(f"Agent créé : {agent.nom_complet} <{agent.email}>, {prefectures}{role}. "
+                   "Page de connexion : /agent/connexion")
         if generer:
             click.echo(f"Mot de passe (affiché une seule fois, à transmettre à l'agent) : {mot_de_passe}")

@@ -65,9 +65,17 @@ def load() -> dict[str, object]:
         "MAIL_EXPEDITEUR_NOM": os.environ.get(
             "MAIL_EXPEDITEUR_NOM", "La Direction Générale des Etrangers en France"
         ),
-        "PAGE_COURRIELS": _flag("PAGE_COURRIELS", "0" if os.environ.get("SMTP_HOST") else "1"),
+        "SMTP_TIMEOUT": float(os.environ.get("SMTP_TIMEOUT", "10")),
+        # Without SMTP_HOST, mail goes to .eml files here, readable by the operator only (never by a web page).
+        "MAIL_DOSSIER": Path(os.environ.get("MAIL_DOSSIER", instance / "courriels")),
+        # A worker's claim on a mail: killed mid-send, it holds that one mail back this long. Longer than one send.
+        "MAIL_RESERVATION": float(os.environ.get("MAIL_RESERVATION", "60")),
         "WORKER_INTERVALLE": float(os.environ.get("WORKER_INTERVALLE", "5")),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Rate-limit counters: « base:// » is the application's database, shared by every process (app/limites.py).
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "base://",
+        # Number of trusted proxies in front of the app whose X-Forwarded-For is honoured (0: none, the peer counts).
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR") or "0"),
+        "SESSION_INACTIVITE_MINUTES": int(os.environ.get("SESSION_INACTIVITE_MINUTES") or "30"),
         "FC_ISSUER": os.environ.get("FC_ISSUER", ""),
         "FC_CLIENT_ID": os.environ.get("FC_CLIENT_ID", ""),
         "FC_CLIENT_SECRET": os.environ.get("FC_CLIENT_SECRET", ""),

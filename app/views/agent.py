@@ -8,35 +8,33 @@ application may complete them.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
     flash,
-    g,
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_limiter.util import get_remote_address
-from flask_login import current_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import agents, clock, documents, forms, instruction
+from .. import agents, clock, documents, forms, instruction, limites, sessions
 from ..extensions import db, login_manager
 from ..forms.fields import required
 from ..models import Agent, Demande, Document
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import Instance
 from .acces import agent_requis, est_agent, store
-from .auth import ECHECS_PAR_ADRESSE_IP, ECHECS_PAR_IDENTIFIANT, _cle, _limite, ouvrir_session
+from .auth import ouvrir_session, suivant_ou
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 login_manager.blueprint_login_views["agent"] = "agent.connexion"
@@ -52,7 +50,8 @@ def agent_connecte() -> dict[str, Any]:
 
 
 def _etats() -> instruction.Etats:
-    return instruction.Etats.du_processus(store().catalog.current)
+    """The states of every process version in use, not only the current one (an application keeps its version)."""
+    return instruction.etats_en_usage(db.session, store().catalog)
 
 
 def _agent() -> Agent:
@@ -76,27 +75,30 @@ class ConnexionAgentForm(FlaskForm):
     mot_de_passe = PasswordField("Mot de passe", validators=[DataRequired(required("Mot de passe"))])
 
 
-def _cle_email() -> str:
-    return _cle("agent", request.form.get("email"))
+# Failed agent logins, counted apart from the applicants' (app/limites.py): per address and e-mail, per address.
+ECHECS_PAR_EMAIL = limites.Regle("agent-email", 5, timedelta(minutes=15))
+ECHECS_PAR_ADRESSE_IP = limites.Regle("agent-adresse", 30, timedelta(minutes=15))
 
 
 def _suivant(target: str | None) -> str:
-    ok = target and target.startswith("/agent/") and not target.startswith("//")
-    return target if ok else url_for("agent.demandes")
+    """A page of the agents' space (a path of this site under /agent/), else the queue."""
+    defaut = url_for("agent.demandes")
+    suivant = suivant_ou(target, defaut)
+    return suivant if suivant.startswith("/agent/") else defaut
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
-@_limite(ECHECS_PAR_IDENTIFIANT, _cle_email)
-@_limite(ECHECS_PAR_ADRESSE_IP, get_remote_address)
 def connexion() -> str | Response:
     """« Espace agent » : adresse email et mot de passe de l'agent de préfecture."""
     form = ConnexionAgentForm()
     if form.validate_on_submit():
+        ip = limites.adresse_du_client()
+        tentative = limites.reserver((ECHECS_PAR_EMAIL, (ip, form.email.data)), (ECHECS_PAR_ADRESSE_IP, (ip,)))
         agent = agents.authentifier(db.session, form.email.data, form.mot_de_passe.data)
         if agent is not None:
+            tentative.rendre(db.session)  # only failures count
             ouvrir_session(agent)
             return redirect(_suivant(request.args.get("next")))
-        g.tentative_comptee = True
         flash(INCORRECT, "error")
     return render_template("agent/connexion.html", form=form)
 
@@ -105,8 +107,8 @@ def connexion() -> str | Response:
 @agent_requis
 def deconnexion() -> Response:
     """Se déconnecter de l'espace agent."""
-    logout_user()
-    session.clear()
+    sessions.fermer_celle_ci()  # its server-side row too: a copy of the cookie is dead from now on
+    db.session.commit()
     flash("Vous êtes déconnecté(e).", "info")
     return redirect(url_for("agent.connexion"))
 
@@ -122,8 +124,10 @@ def accueil() -> Response:
 
 @bp.route("/demandes")
 @agent_requis
-def demandes() -> str:
+def demandes() -> str | Response:
     """« File des demandes » : les demandes déposées dans les préfectures de l'agent, filtrées, triées, paginées."""
+    if _agent().administrateur and not _agent().departements:  # no queue of their own
+        return redirect(url_for("agent.administration"))
     etats = _etats()
     page = instruction.file_des_demandes(db.session, _agent(), instruction.Filtre.depuis(request.args), etats)
     return render_template("agent/demandes.html", page=page, etats=etats, filtres=instruction.FILTRES_GENERAUX,
@@ -145,7 +149,7 @@ def _changer_affectation(demande_id: int, action: Any, succes: str) -> Response:
     except StaleDataError:
         db.session.rollback()
         flash("La demande a été modifiée entre-temps : voici son état actuel.", "info")
-    retour = request.form.get("retour", "")
+    retour = suivant_ou(request.form.get("retour"), "")
     return redirect(retour if retour.startswith("/agent/") else url_for("agent.demande", demande_id=demande_id))
 
 
@@ -164,6 +168,21 @@ def liberer(demande_id: int) -> Response:
     """« Libérer » : la demande revient dans la file, sans agent."""
     return _changer_affectation(demande_id, lambda d: instruction.liberer(db.session, d, _agent()),
                                 "La demande est libérée : elle est de nouveau dans la file.")
+
+
+# --- Administration: applications no prefecture serves, incidents ------------------------------------------------
+
+
+@bp.route("/administration")
+@agent_requis
+def administration() -> Any:
+    """« Administration » : les demandes déposées dans un département qu'aucun agent ne sert, et les incidents."""
+    if not _agent().administrateur:
+        return render_template("acces_refuse.html", lien=url_for("agent.demandes"),
+                               libelle="Retour à la file des demandes",
+                               message="Cette page est réservée aux administrateurs de l'espace agent."), 403
+    return render_template("agent/administration.html", sans_prefecture=instruction.sans_prefecture(db.session),
+                           incidents=instruction.en_incident(db.session))
 
 
 # --- The review and the agent's tasks (F-32, F-33, F-34) ------------------------------------------------------------

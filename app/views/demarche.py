@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from .. import clock, documents, forms
+from ..entiers import entier
 from ..extensions import db
 from ..forms.justificatifs import Page, by_rubrique
 from ..models import Demande, Document
@@ -79,9 +80,11 @@ def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, st
 @bp.route("/titre-de-sejour/commencer", methods=["POST"])
 @usager_requis
 def commencer() -> Response:
-    """« Je continue » : resume the draft in progress, or start one."""
+    """« Je continue » : resume the draft in progress, or start one. A draft in incident is left aside (kept for
+    the administrators): its owner starts a new one instead of coming back to a page that cannot open."""
     draft = db.session.scalar(
-        select(Demande).where(Demande.compte_id == current_user.id, Demande.etat == BROUILLON)
+        select(Demande).where(Demande.compte_id == current_user.id, Demande.etat == BROUILLON,
+                              Demande.incident.is_(None)).order_by(Demande.creee_le.desc(), Demande.id.desc())
     )
     if draft is None:
         personne = current_user.personne
@@ -114,20 +117,21 @@ def etape(demande_id: int) -> Any:
 
 
 def _act(demande: Demande, action: str) -> Any:
-    with store().open(demande.id, clock.today()) as instance:
+    # Files are received and judged before the write lock is taken (see app/documents.py).
+    with documents.Reception(request.files) as reception, store().open(demande.id, clock.today()) as instance:
         task = _task(instance)
         if task is None or request.form.get("task_id") != task.id:
             raise WorkflowStateError("page périmée")
         step = forms.get(task.form)
         if hasattr(step, "traiter"):  # the page's own actions (files, ephoto) come first
-            response = step.traiter(Page(instance, task, demande, current_user.id, request), action)
+            response = step.traiter(Page(instance, task, demande, current_user.id, request, reception), action)
             if response is not None:
                 return response
             task = _task(instance)
         if action.startswith("aller:"):  # « Modifier » on the summary of step 4: back to that step
             _keep_input(demande, task.form)
             etape = action.partition(":")[2]
-            instance.back_to(int(etape) if etape.isdigit() else 0, LANE, acteur())
+            instance.back_to(entier(etape) or 0, LANE, acteur())
             return redirect(url_for("demarche.etape", demande_id=demande.id))
         if action == "precedent":
             _keep_input(demande, task.form)
@@ -152,6 +156,17 @@ def _act(demande: Demande, action: str) -> Any:
     return _after(demande) if demande.etat != BROUILLON else redirect(
         url_for("demarche.etape", demande_id=demande.id)
     )
+
+
+@bp.route("/demandes/<int:demande_id>/incident")
+@usager_requis
+def incident(demande_id: int) -> Any:
+    """An application whose workflow cannot be loaded: say so, and offer a way out (a new draft)."""
+    demande = _own(demande_id)
+    if demande.incident is None:
+        return redirect(url_for("demarche.etape", demande_id=demande.id))
+    return render_template("etapes/incident.html", demande=demande, brouillon=demande.etat == BROUILLON,
+                           form=FlaskForm())
 
 
 @bp.route("/documents/<int:document_id>")
