@@ -189,7 +189,8 @@ def new_page(
         if report is not None and report.failed:
             for page in context.pages:
                 try:
-                    page.screenshot(path=f"/tmp/e2e-echec-{request.node.name}-{number}.png", full_page=True, caret="initial")
+                    page.screenshot(path=f"/tmp/e2e-echec-{request.node.name}-{number}.png", full_page=True,
+                                    caret="initial")
                 except Error:
                     pass
         context.close()
