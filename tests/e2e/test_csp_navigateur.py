@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.test_depot_navigateur import remplir_etape_2
+from tests.e2e.test_notifications_navigateur import se_connecter
 from tests.web.helpers import PNG_1PX, login, post_step, start_draft, step1_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.feature("F-48")]
@@ -71,14 +72,6 @@ def observateur() -> Observateur:
     return Observateur()
 
 
-def _se_connecter(page: Page, person) -> None:
-    page.goto("/connexion")
-    page.get_by_label(re.compile(r"^Identifiant")).fill(person.numero_etranger)
-    page.get_by_label(re.compile(r"^Mot de passe")).fill(person.mot_de_passe)
-    page.get_by_role("button", name="S'identifier", exact=True).click()
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
-
-
 def _brouillon_a_l_etape_2(app, person) -> str:
     """The draft made by the test client up to step 2 (same account: the browser finds it)."""
     client = app.test_client()
@@ -98,7 +91,7 @@ def test_accueil_et_etapes_sans_violation_de_la_csp(app, dsfr, new_page, observa
     assert "script-src 'self'" in reponse.headers["content-security-policy"]
     expect(page.get_by_role("heading", name="Vos démarches")).to_be_visible()
     expect(page.locator("body.sans-dsfr")).to_have_count(0 if dsfr else 1)
-    _se_connecter(page, person)
+    se_connecter(page, person)
 
     # Step 2: the union fields follow the family situation (static/js/situation-familiale.js).
     page.goto(url)

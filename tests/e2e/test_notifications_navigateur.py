@@ -17,7 +17,7 @@ from tests.web.instruction import decider_favorable, deposee, examiner, ligne
 pytestmark = pytest.mark.e2e
 
 
-def _se_connecter(page: Page, person) -> None:
+def se_connecter(page: Page, person) -> None:
     page.goto("/connexion")
     page.get_by_label(re.compile(r"^Identifiant")).fill(person.numero_etranger)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(person.mot_de_passe)
@@ -39,7 +39,7 @@ def test_usager_repond_au_complement_puis_telecharge_l_attestation(app, page: Pa
     examiner(app, demande, {"nationalite": "Veuillez fournir une copie lisible de votre passeport.",
                             "identite": "Copie partielle."})
 
-    _se_connecter(page, person)
+    se_connecter(page, person)
     outils = page.locator(".fr-header__tools")  # (the DSFR copies these links into the phone menu)
     cloche = outils.get_by_label("Mes notifications : 1 non lue")
     expect(cloche).to_be_visible()
