@@ -9,6 +9,7 @@ loaded instance, so every later step also proves the saved state was complete.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -20,8 +21,9 @@ from app.workflow import specs
 from app.workflow.engine import Engine, ReadyTask, Status
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-BPMN_DIR = REPO_ROOT / "bpmn"
-DMN_DIR = REPO_ROOT / "dmn"
+# The app's own settings: test_resauvegarde.py runs these tests on the files as a modeler re-saves them.
+BPMN_DIR = Path(os.environ.get("BPMN_DIR") or REPO_ROOT / "bpmn")
+DMN_DIR = Path(os.environ.get("DMN_DIR") or REPO_ROOT / "dmn")
 
 NUMERO = "5901202403010000001"  # 19 digits, as F-26
 
