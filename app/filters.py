@@ -1,4 +1,4 @@
-"""Template filters: dates and times as French people read them."""
+"""Template filters: dates, times and durations as French people read them."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ from typing import Any
 from flask import Flask
 
 from . import clock
+from .workflow.textes_du_processus import parties_de_duree
+
+# Singular and plural of each unit of an ISO 8601 duration; French takes the plural from 2 on.
+UNITES_FR = {
+    "annees": ("an", "ans"), "mois": ("mois", "mois"), "semaines": ("semaine", "semaines"),
+    "jours": ("jour", "jours"), "heures": ("heure", "heures"), "minutes": ("minute", "minutes"),
+    "secondes": ("seconde", "secondes"),
+}
 
 
 def date_fr(value: Any) -> str:
@@ -26,9 +34,24 @@ def heure_fr(value: datetime | None) -> str:
     return clock.paris(value).strftime("%H:%M") if value else ""
 
 
+def duree_fr(iso: str | None) -> str:
+    """A timer's ISO 8601 duration in words: P30D → « 30 jours », P1M → « 1 mois », PT48H → « 48 heures »,
+    P1M15D → « 1 mois et 15 jours ». Anything else is shown as it is."""
+    parties = parties_de_duree(iso or "")
+    if parties is None:
+        return iso or ""
+    mots = []
+    for nombre, unite in parties:
+        singulier, pluriel = UNITES_FR[unite]
+        chiffre = format(nombre.normalize(), "f").replace(".", ",")
+        mots.append(f"{chiffre} {pluriel if nombre >= 2 else singulier}")
+    return mots[0] if len(mots) == 1 else ", ".join(mots[:-1]) + " et " + mots[-1]
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(date_fr)
     app.add_template_filter(heure_fr)
+    app.add_template_filter(duree_fr)
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The timer driver: fires the BPMN timers whose time has come (the 30-day complement deadline).
+"""The timer driver: fires the BPMN timers whose time has come (e.g. the complement answer deadline).
 
 Only the applications whose indexed column `Demande.prochain_timer` has passed are loaded — never a
 scan of every workflow. Each one is fired in its own transaction of the store (row lock on

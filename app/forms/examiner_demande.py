@@ -6,18 +6,17 @@ with their observations); « decision » goes on to « Décision à prendre ».
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from wtforms import RadioField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
+from ..workflow.textes_du_processus import COMPLEMENTS_MAX, COMPLEMENTS_MAX_PLAFOND
 from .fields import Saisie, longueur, required
 
 L_SUITE = "Suite à donner"
-# The complement rounds loop through a gateway: each round deepens SpiffWorkflow's task tree, which
-# stalls past ~140 rounds (SPIFFWORKFLOW.md, trap 4). No real file needs more than a handful.
-TOURS_MAX = 30
 
 
 def pieces_examinees(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -38,12 +37,20 @@ class BaseForm(Saisie):
     codes: list[str] = []
     titres: dict[str, str] = {}
     tours_faits = 0
+    # What the diagram states on the task, set by the page that serves it: `complements_max` is the round limit
+    # (each round deepens the engine's task tree, SPIFFWORKFLOW.md trap 4: the start-up check bounds it).
+    proprietes: Mapping[str, str] = {}
+
+    @property
+    def tours_max(self) -> int:
+        # A version stored before the diagram stated the limit still has the engine's own bound (trap 4), not 0.
+        return int(self.proprietes.get(COMPLEMENTS_MAX) or COMPLEMENTS_MAX_PLAFOND)
 
     def validate(self, extra_validators: Any = None) -> bool:
         ok = super().validate(extra_validators)
-        if self.suite.data == "complement" and self.tours_faits >= TOURS_MAX:
+        if self.suite.data == "complement" and self.tours_faits >= self.tours_max:
             self.suite.errors.append(
-                f"{TOURS_MAX} demandes de complément ont déjà été faites pour cette demande : c'est le maximum. "
+                f"{self.tours_max} demandes de complément ont déjà été faites pour cette demande : c'est le maximum. "
                 "Passez à la décision.")
             ok = False
         non_valides = [c for c in self.codes if self[f"avis_{c}"].data == "non_valide"]

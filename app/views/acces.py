@@ -15,8 +15,9 @@ from flask import abort, current_app, render_template, url_for
 from flask_login import current_user
 
 from ..extensions import db, login_manager
-from ..models import Agent, Compte
+from ..models import Agent, Compte, Demande
 from ..workflow.store import DemandeStore
+from ..workflow.textes_du_processus import TextesDuProcessus, textes
 
 T = TypeVar("T")
 
@@ -27,6 +28,11 @@ NOT_INPUT = {"csrf_token", "action", "task_id"}
 
 def store() -> DemandeStore:
     return current_app.extensions["demandes"]
+
+
+def textes_de(demande: Demande) -> TextesDuProcessus:
+    """What the application's own process version states (steps, deadlines): it keeps the version it started with."""
+    return textes(store().catalog.engine(demande.version_processus).bundle)
 
 
 def acteur() -> str:

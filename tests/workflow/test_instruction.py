@@ -202,11 +202,12 @@ def test_deux_tours_de_complement(parcours, valeurs, recorders):
 
 def test_le_maximum_de_tours_de_complement_reste_dans_les_limites(parcours, valeurs, recorders):
     """The complement loop is a plain gateway loop: each round deepens the task tree (SPIFFWORKFLOW.md,
-    trap 4). The most rounds the agent's form allows — far more than any real application — must still
-    run and round-trip."""
-    from app.forms.examiner_demande import TOURS_MAX
+    trap 4). The most rounds the process allows (`complements_max` on the agent's task) — far more than any real
+    application — must still run and round-trip."""
+    from app.workflow.textes_du_processus import COMPLEMENTS_MAX, textes
 
     p = deposee(parcours, valeurs)
+    TOURS_MAX = textes(p.engine.bundle).limite(COMPLEMENTS_MAX)
     for tour in range(TOURS_MAX):
         agent(p, "examiner_demande", examen("complement", {"identite": f"Tour {tour}."}))
         lue(p)
@@ -241,22 +242,28 @@ def test_le_message_de_lecture_n_est_accepte_qu_en_attente_de_lecture(parcours, 
 
 
 @pytest.mark.feature("F-33")
-def test_nombre_de_complements_borne_avant_la_limite_du_moteur():
-    """Trap 4: the complement loop deepens the task tree; the form stops well before it stalls."""
+def test_nombre_de_complements_borne_avant_la_limite_du_moteur(parcours, valeurs):
+    """Trap 4: the complement loop deepens the task tree; the form stops at the limit the process states on the
+    agent's task (property `complements_max`), well before the engine stalls."""
     from werkzeug.datastructures import MultiDict
 
     from app import create_app
     from app.forms import examiner_demande
+    from app.workflow.textes_du_processus import COMPLEMENTS_MAX
 
+    p = deposee(parcours, valeurs)
+    tache = next(t for t in p.engine.ready_tasks(p.wf) if t.form == "examiner_demande")
+    tours_max = int(tache.proprietes[COMPLEMENTS_MAX])
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     data = {"pieces": [{"code": "identite", "titre": "Justificatif d'identité"}], "documents": {"identite": [1]},
-            "notification_complement": {"notification": 9, "tour": examiner_demande.TOURS_MAX}}
+            "notification_complement": {"notification": 9, "tour": tours_max}}
+    saisie = MultiDict({"avis_identite": "non_valide", "observation_identite": "flou", "suite": "complement"})
     with app.test_request_context(method="POST"):
-        form = examiner_demande.build(data, MultiDict({"avis_identite": "non_valide", "observation_identite": "flou",
-                                                        "suite": "complement"}))
+        form = examiner_demande.build(data, saisie)
+        form.proprietes = tache.proprietes
         assert not form.validate()
-        assert "c'est le maximum" in form.suite.errors[0]
-        data["notification_complement"]["tour"] = examiner_demande.TOURS_MAX - 1
-        form = examiner_demande.build(data, MultiDict({"avis_identite": "non_valide", "observation_identite": "flou",
-                                                        "suite": "complement"}))
+        assert form.suite.errors[0].startswith(f"{tours_max} demandes de complément ont déjà été faites")
+        data["notification_complement"]["tour"] = tours_max - 1
+        form = examiner_demande.build(data, saisie)
+        form.proprietes = tache.proprietes
         assert form.validate(), form.errors
