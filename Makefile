@@ -55,8 +55,12 @@ db: install
 demo: db
 	$(FLASK) demo-charger
 
+# bpmnlint: recommended rules, warnings fail too, exceptions justified in .bpmnlintrc. `npm exec` runs the version in
+# package.json, installed or else fetched into npm's cache: linting never installs the DSFR (licence).
 lint: install
 	$(BIN)/ruff check app tests bench
+	npm exec --yes --package=bpmnlint@$$(node -p "require('./package.json').devDependencies.bpmnlint") -- \
+	  bpmnlint --max-warnings=0 bpmn/*.bpmn
 
 # The long fuzzing campaign (F-48): about ten thousand hostile requests, random each time (see tests/web/test_fuzz.py).
 fuzz: install

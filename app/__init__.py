@@ -5,18 +5,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
 from .entiers import IdConverter
 from .extensions import csrf, db, login_manager, migrate
+from .workflow.verification import Probleme, ProcessusRefuse
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+class DemarrageRefuse(ProcessusRefuse, click.ClickException):
+    """The process files break the contract: the app does not start. Its message lists every problem; the `flask`
+    command line shows that list alone, without a traceback (it handles ClickException so)."""
+
+    def __init__(self, problemes: list[Probleme]) -> None:
+        ProcessusRefuse.__init__(self, problemes)
+        self.show_color = None
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, file=file, err=file is None)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
-    """Build the app; refuse to start if a process file names a form or handler we lack."""
+    """Build the app; refuse to start (DemarrageRefuse) if the process files break the contract with the code."""
     app = Flask(__name__)
     app.url_map.converters["int"] = IdConverter
     app.config.update(config.load())
@@ -33,9 +47,17 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
 
     from . import forms, tasks
+    from .workflow.specs import ProcessDefinitionError
     from .workflow.store import DemandeStore, ProcessCatalog
+    from .workflow.verification import Code
 
-    catalog = ProcessCatalog(app.config["BPMN_DIR"], app.config["DMN_DIR"], set(forms.FORM_KEYS), tasks.HANDLERS)
+    code = Code(forms.REGISTRY, tasks.HANDLERS, incomplets=tuple(forms.INCOMPLETS))
+    try:
+        catalog = ProcessCatalog(app.config["BPMN_DIR"], app.config["DMN_DIR"], code)
+    except ProcessusRefuse as err:
+        raise DemarrageRefuse(err.problemes) from None
+    except ProcessDefinitionError as err:  # no BPMN file at all
+        raise DemarrageRefuse([Probleme(err.file, err.element, "", err.message)]) from None
     app.extensions["demandes"] = DemandeStore(catalog, lambda: db.session)
 
     from .views import agent, auth, demarche, errors, notifications, pages

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from . import agents, boite_locale, clock
+from . import agents, boite_locale, clock, commandes_processus
 from .courriels import envoyer_les_courriels_dus
 from .extensions import db
 from .models import Compte, Personne
@@ -50,9 +50,11 @@ def _afficher(chemin: Path) -> str:
 
 
 def register(app: Flask) -> None:
+    commandes_processus.register(app)  # flask processus verifier | catalogue
+
     @app.cli.command("delais-declencher")
     def delais_declencher() -> None:
-        """Déclenche une fois les délais échus des demandes (pour cron) : 30 jours sans réponse → clôture."""
+        """Déclenche une fois les délais échus des demandes (pour cron) : complément sans réponse → clôture."""
         click.echo(_bilan_delais(declencher_les_delais(db.session, app.extensions["demandes"])))
 
     @app.cli.command("courriels-envoyer")

@@ -31,13 +31,15 @@ from .models import (
     Personne,
     VersionProcessus,
 )
+from .workflow import contrat
 from .workflow.specs import ProcessBundle, final_states, lane_user_tasks
 from .workflow.store import ProcessCatalog
+from .workflow.textes_du_processus import TextesDuProcessus, textes
 
 log = logging.getLogger(__name__)
 
 PAR_PAGE = 20
-LANE = "Agent"
+LANE = contrat.AGENT
 
 # --- The queue (F-31) ---------------------------------------------------------------------------------------------
 
@@ -420,14 +422,20 @@ class TourComplement:
     nouveaux: dict[str, list[Document]] = field(default_factory=dict)
 
 
+def _formulaire(evenement: Evenement) -> str | None:
+    """The form key of a completed task's event (older events name only the task, whose id was the form key)."""
+    detail = evenement.detail or {}
+    return detail.get("formulaire", detail.get("tache"))
+
+
 def tours_de_complement(session: Session, demande: Demande) -> list[TourComplement]:
     """Each complement asked, when it was read (the acknowledgement of receipt), and what came back."""
     notifications = session.scalars(
-        select(Notification).where(Notification.demande_id == demande.id, Notification.nature == "demande_complement")
-        .order_by(Notification.id)).all()
+        select(Notification).where(Notification.demande_id == demande.id,
+                                   Notification.nature == contrat.NATURE_COMPLEMENT).order_by(Notification.id)).all()
     reponses = [e for e in session.scalars(
         select(Evenement).where(Evenement.demande_id == demande.id, Evenement.nature == "etape_validee")
-        .order_by(Evenement.id)) if (e.detail or {}).get("tache") == "repondre_complement"]
+        .order_by(Evenement.id)) if _formulaire(e) == contrat.REPONDRE_COMPLEMENT.cle]
     nouveaux: dict[int, dict[str, list[Document]]] = {}
     for document in session.scalars(select(Document).where(Document.demande_id == demande.id, Document.tour > 0)
                                     .order_by(Document.id)):
@@ -453,12 +461,11 @@ def revue(session: Session, demande: Demande, data: dict[str, Any], bundle: Proc
     rounds, the history, whether the application is over, who has it."""
     vues = pieces(session, demande, data)
     codes = set(codes_examines)
-    libelles = {ts.name: ts.bpmn_name or ts.name for ts in bundle.all_task_specs() if ts.bpmn_id}
     return {
         "data": data, "personne": demande.compte.personne, "compte": demande.compte,
         "pieces": [p for p in vues if p.code in codes] + [p for p in vues if p.code not in codes],
         "tours": tours_de_complement(session, demande),
-        "historique": historique(session, demande, libelles, {p.code: p.titre for p in vues}),
+        "historique": historique(session, demande, textes(bundle), {p.code: p.titre for p in vues}),
         "terminee": demande.etat in final_states(bundle),
         "agent_assigne": session.get(Agent, demande.agent_id) if demande.agent_id else None,
     }
@@ -478,12 +485,9 @@ class Fait:
     rang: int = 0  # 0 a logged step, 1 a notification, 2 an e-mail
 
 
+# What the application's pages do besides the process (the process's labels: _libelle_du_processus, _etape).
 NATURES = {
-    "demande_creee": "Brouillon de demande créé",
     "etape_precedente": "Retour à l'étape précédente",
-    "demande_abandonnee": "Demande abandonnée par l'usager",
-    "message:notification_lue": "Accusé de réception de la demande de complément : le délai de réponse court",
-    "delai_echu": "Délai de réponse expiré",
     "prise_en_charge": "Demande prise en charge",
     "liberation": "Demande libérée (remise dans la file)",
 }
@@ -510,26 +514,34 @@ class _Acteurs:
         return "Système" if genre in ("systeme", "") else acteur
 
 
-def _etape(evenement: Evenement, libelles: dict[str, str], pieces_titres: dict[str, str]) -> tuple[str, tuple]:
+def _etape(evenement: Evenement, processus: TextesDuProcessus, pieces_titres: dict[str, str]) -> tuple[str, tuple]:
+    """A completed task: its label as the diagram states it (properties `historique…`, else its name); the details
+    of what the agent gave (opinions on documents, the decision), read from the values themselves."""
     detail = evenement.detail or {}
     tache, valeurs = detail.get("tache", ""), detail.get("valeurs", {}) or {}
-    if tache == "depot":
-        return "Demande déposée", ()
-    if tache == "examiner_demande":
-        non_valides = [f"{pieces_titres.get(c, c)} : non valide — {a.get('observation', '')}"
-                       for c, a in (valeurs.get("avis_documents") or {}).items() if not a.get("valide")]
-        if valeurs.get("suite") == "complement":
-            return "Demande examinée : complément demandé à l'usager", tuple(non_valides)
-        return "Demande examinée : passage à la décision", tuple(non_valides)
-    if tache == "decider":
-        if valeurs.get("decision") == "favorable":
-            return "Décision favorable", (
-                f"Carte de séjour temporaire valable du {_jj_mm_aaaa(valeurs.get('titre_debut'))} au "
-                f"{_jj_mm_aaaa(valeurs.get('titre_fin'))} ; montant des taxes : {valeurs.get('montant_taxe', 0)} €",)
-        return "Décision défavorable", (f"Motif : {valeurs.get('motif_refus', '')}",)
-    if tache == "repondre_complement":
-        return "Réponse de l'usager à la demande de complément", ()
-    return f"Étape « {libelles.get(tache, tache)} » validée", ()
+    details = tuple(f"{pieces_titres.get(c, c)} : non valide — {a.get('observation', '')}"
+                    for c, a in (valeurs.get("avis_documents") or {}).items() if not a.get("valide"))
+    if valeurs.get("decision") == "favorable":
+        debut, fin = _jj_mm_aaaa(valeurs.get("titre_debut")), _jj_mm_aaaa(valeurs.get("titre_fin"))
+        details += (f"Carte de séjour temporaire valable du {debut} au {fin} ; montant des taxes : "
+                    f"{valeurs.get('montant_taxe', 0)} €",)
+    elif valeurs.get("decision"):
+        details += (f"Motif : {valeurs.get('motif_refus', '')}",)
+    return processus.libelle_tache_validee(tache, valeurs), details
+
+
+def _libelle_du_processus(evenement: Evenement, processus: TextesDuProcessus) -> str | None:
+    """The label of an engine event (start, abandon, message, timer) from the element that caught it."""
+    nature = evenement.nature
+    if nature == "demande_creee":
+        return processus.libelle_debut()
+    if nature == "demande_abandonnee":
+        return processus.libelle_message(contrat.ABANDON.nom)
+    if nature.startswith("message:"):
+        return processus.libelle_message(nature.partition(":")[2])
+    if nature == "delai_echu":
+        return processus.libelle_delai((evenement.detail or {}).get("avant"))
+    return None
 
 
 def _jj_mm_aaaa(valeur: Any) -> str:
@@ -537,16 +549,17 @@ def _jj_mm_aaaa(valeur: Any) -> str:
     return f"{texte[8:10]}/{texte[5:7]}/{texte[:4]}" if re.match(r"^\d{4}-\d{2}-\d{2}", texte) else texte
 
 
-def historique(session: Session, demande: Demande, libelles: dict[str, str],
+def historique(session: Session, demande: Demande, processus: TextesDuProcessus,
                pieces_titres: dict[str, str]) -> list[Fait]:
     """The audit log of the application with its notifications and e-mails, oldest first, in French."""
     acteur = _Acteurs(session, demande)
     faits: list[Fait] = []
     for e in session.scalars(select(Evenement).where(Evenement.demande_id == demande.id).order_by(Evenement.id)):
         if e.nature == "etape_validee":
-            libelle, details = _etape(e, libelles, pieces_titres)
+            libelle, details = _etape(e, processus, pieces_titres)
         else:
-            libelle = NATURES.get(e.nature, e.nature.replace("_", " ").capitalize())
+            libelle = (_libelle_du_processus(e, processus) or NATURES.get(e.nature)
+                       or e.nature.replace("_", " ").capitalize())
             details = ()
             precedent = (e.detail or {}).get("precedent") if e.nature == "prise_en_charge" else None
             if precedent:

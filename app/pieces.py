@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .workflow import contrat
 from .workflow.engine import Engine
 
 RUBRIQUES = ("INFORMATIONS PERSONNELLES", "DOMICILE", "MOTIF DE SÉJOUR")
@@ -28,7 +29,7 @@ class Piece:
 def cas_eligibles(engine: Engine) -> list[tuple[str, str]]:
     """(code, libellé) of each case of the case table, in order, without the ineligible one."""
     seen: dict[str, str] = {}
-    for row in engine.decision_rows("cas_usager"):
+    for row in engine.decision_rows(contrat.CAS_USAGER.id):
         if row.get("cas") and not row.get("motif_non_eligibilite"):
             seen.setdefault(row["cas"], row.get("cas_libelle", row["cas"]))
     return list(seen.items())
@@ -39,7 +40,7 @@ def liste(engine: Engine) -> tuple[list[tuple[str, list[Piece]]], int]:
     cas = cas_eligibles(engine)
     pieces: dict[str, Piece] = {}
     for code, libelle in cas:
-        for row in engine.decide("pieces_justificatives", {"cas": code}).get("pieces", []):
+        for row in engine.decide(contrat.PIECES_JUSTIFICATIVES.id, {"cas": code}).get("pieces", []):
             piece = pieces.setdefault(row["code"], Piece(row["code"], row["titre"], row["rubrique"], row["aide"],
                                                          bool(row.get("obligatoire")), row.get("nature", "fichier")))
             piece.cas.append(libelle)

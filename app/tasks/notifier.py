@@ -1,6 +1,6 @@
 """Operator `notifier` (F-14): a notification in « Mes Notifications » and the e-mail that announces it.
 
-Parameter `nature`:
+Parameter `nature` (declared with its subject and mail template in app/workflow/contrat.py, NATURES):
 - « demande_complement » (F-15): the documents the agent found not valid, with the observations;
 - « decision » (F-16): favourable (with the attestation) or unfavourable (with the reason);
 - « cloture »: no answer within the deadline, the application is closed.
@@ -15,12 +15,7 @@ from sqlalchemy import func, select
 
 from ..courriels import mettre_en_file
 from ..models import Document, Notification
-
-OBJETS = {
-    "demande_complement": "Demande de complément",
-    "decision": "Notification de décision",
-    "cloture": "Clôture de votre demande",
-}
+from ..workflow import contrat
 
 
 def _documents_non_valides(ctx: Any) -> list[dict[str, Any]]:
@@ -43,12 +38,12 @@ def _documents_non_valides(ctx: Any) -> list[dict[str, Any]]:
 
 def _contenu(ctx: Any, nature: str) -> dict[str, Any]:
     data, demande = ctx.data, ctx.demande
-    if nature == "demande_complement":
+    if nature == contrat.NATURE_COMPLEMENT:
         tour = 1 + ctx.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.demande_id == demande.id, Notification.nature == "demande_complement"))
+            Notification.demande_id == demande.id, Notification.nature == contrat.NATURE_COMPLEMENT))
         return {"numero": demande.numero, "tour": tour, "documents": _documents_non_valides(ctx),
                 "message_agent": data.get("message_agent", "")}
-    if nature == "decision":
+    if nature == contrat.NATURE_DECISION:
         return {"numero": demande.numero, "decision": data.get("decision"), "motif": data.get("motif_refus", ""),
                 "debut": data.get("titre_debut"), "fin": data.get("titre_fin")}
     return {"numero": demande.numero}
@@ -57,12 +52,13 @@ def _contenu(ctx: Any, nature: str) -> dict[str, Any]:
 def handle(ctx: Any, nature: str) -> dict[str, Any]:
     demande = ctx.demande
     contenu = _contenu(ctx, nature)
-    attestation = (ctx.data.get("attestation") or {}).get("sha256") if nature == "decision" else None
+    declaree = contrat.NATURES[nature]  # the contract check refuses at start a nature it does not declare
+    attestation = (ctx.data.get("attestation") or {}).get("sha256") if nature == contrat.NATURE_DECISION else None
     notification = Notification(demande_id=demande.id, compte_id=demande.compte_id, nature=nature,
-                                objet=OBJETS[nature], contenu=_serialisable(contenu), document_sha256=attestation)
+                                objet=declaree.objet, contenu=_serialisable(contenu), document_sha256=attestation)
     ctx.session.add(notification)
     ctx.session.flush()
-    mettre_en_file(ctx.session, "notification", demande.compte.email,
+    mettre_en_file(ctx.session, declaree.courriel, demande.compte.email,
                    {"lien": current_app.config["URL_BASE"] + "/connexion"},
                    demande_id=demande.id, compte_id=demande.compte_id)
     return {"notification": notification.id, "tour": contenu.get("tour")}

@@ -29,10 +29,14 @@ from wtforms.validators import DataRequired
 
 from .. import agents, clock, documents, forms, instruction, limites, sessions
 from ..extensions import db, login_manager
+from ..filters import duree_fr
 from ..forms.fields import required
 from ..models import Agent, Demande, Document
+from ..workflow import contrat
+from ..workflow.contrat import DELAI_REPONSE
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import Instance
+from ..workflow.textes_du_processus import textes
 from .acces import agent_requis, est_agent, store
 from .auth import ouvrir_session, suivant_ou
 
@@ -40,7 +44,7 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 login_manager.blueprint_login_views["agent"] = "agent.connexion"
 
 INCORRECT = "Identifiant ou mot de passe incorrect."
-FORMULAIRES = ("examiner_demande", "decider")
+FORMULAIRES = contrat.formulaires_du_couloir(contrat.AGENT)  # the forms this space serves
 
 
 @bp.app_context_processor
@@ -193,17 +197,26 @@ def _tache(instance: Instance) -> ReadyTask | None:
     return next((t for t in instance.ready(instruction.LANE) if t.form in FORMULAIRES), None)
 
 
+def _formulaire(task: ReadyTask, formdata: Any) -> Any:
+    """The task's form, given what the diagram states on the task (e.g. the complement-round limit)."""
+    form = forms.get(task.form).build(task.data, formdata)
+    form.proprietes = task.proprietes
+    return form
+
+
 def _page(demande: Demande, instance: Instance, task: ReadyTask | None, form: Any, statut: int = 200) -> Any:
     """The review page; with the task's form (one template per form key) when this agent may act."""
     peut_agir = task is not None and demande.agent_id == _agent().id
     if peut_agir and form is None:
-        form = forms.get(task.form).build(task.data, None)
+        form = _formulaire(task, None)
+    processus = textes(instance.engine.bundle)
     revue = instruction.revue(db.session, demande, instance.data(), instance.engine.bundle,
                               form.codes if peut_agir and hasattr(form, "codes") else ())
     return render_template(
         f"agent/{task.form}.html" if peut_agir else "agent/demande.html",
         demande=demande, task=task, tache_agent=task, form=form if peut_agir else None, peut_agir=peut_agir,
-        affectation=FlaskForm(), apercu=instruction.apercu, **revue,
+        affectation=FlaskForm(), apercu=instruction.apercu, processus=processus,
+        delai_reponse=processus.duree(DELAI_REPONSE.id), **revue,
     ), statut
 
 
@@ -234,11 +247,11 @@ def _agir(demande: Demande) -> Any:
             task = _tache(instance)
             if task is None or request.form.get("task_id") != task.id:
                 raise WorkflowStateError("page périmée")
-            step = forms.get(task.form)
-            form = step.build(task.data, request.form)
+            form = _formulaire(task, request.form)
             if not form.validate():
                 return _page(demande, instance, task, form, 422)
-            valeurs = step.values(form)
+            valeurs = forms.get(task.form).values(form)
+            delai = textes(instance.engine.bundle).duree(DELAI_REPONSE.id)
         db.session.rollback()  # what was read above is read again, under lock
         with store().open(demande.id, clock.today()) as instance:
             if instance.demande.agent_id != agent.id:
@@ -247,15 +260,16 @@ def _agir(demande: Demande) -> Any:
     except WorkflowStateError:
         flash("Cette page n'était plus à jour : voici où en est la demande.", "info")
         return redirect(url_for("agent.demande", demande_id=demande.id))
-    flash(_message_apres(task.form, valeurs), "success")
+    flash(_message_apres(task.form, valeurs, delai), "success")
     return redirect(url_for("agent.demande", demande_id=demande.id))
 
 
-def _message_apres(form_key: str, valeurs: dict[str, Any]) -> str:
-    if form_key == "examiner_demande" and valeurs.get("suite") == "complement":
+def _message_apres(form_key: str, valeurs: dict[str, Any], delai: str | None) -> str:
+    """What the agent is told once the task is done; the answer deadline as the process states it (`delai`)."""
+    if form_key == contrat.EXAMINER_DEMANDE.cle and valeurs.get("suite") == "complement":
         return ("La demande de complément a été envoyée à l'usager (notification et courriel). Le délai de réponse "
-                "de 30 jours commencera quand il l'aura ouverte.")
-    if form_key == "examiner_demande":
+                f"de {duree_fr(delai)} commencera quand il l'aura ouverte.")
+    if form_key == contrat.EXAMINER_DEMANDE.cle:
         return "L'examen est enregistré : la demande passe à la décision."
     if valeurs.get("decision") == "favorable":
         return ("Décision favorable enregistrée : l'attestation de décision favorable est produite et l'usager "

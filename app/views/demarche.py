@@ -16,17 +16,17 @@ from ..entiers import entier
 from ..extensions import db
 from ..forms.justificatifs import Page, by_rubrique
 from ..models import Demande, Document
+from ..workflow import contrat
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import Instance
-from .acces import NOT_INPUT, a_moi_ou_404, acteur, store, usager_requis
+from ..workflow.textes_du_processus import textes
+from .acces import NOT_INPUT, a_moi_ou_404, acteur, store, textes_de, usager_requis
 
 bp = Blueprint("demarche", __name__)
 
-LANE = "Usager"
-ETAPES = ["Informations personnelles", "Motif de séjour", "Justificatifs", "Dépôt de la demande", "Confirmation"]
-BROUILLON = "brouillon"
-DEPOSEE = "demande_deposee"
-ABANDONNEE = "demande_abandonnee"
+LANE = contrat.USAGER
+BROUILLON = contrat.BROUILLON.id  # the application's state while it is a draft
+ABANDONNEE = contrat.DEMANDE_ABANDONNEE.id
 def _own(demande_id: int) -> Demande:
     return a_moi_ou_404(Demande, demande_id)
 
@@ -70,7 +70,8 @@ def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, st
         data=data,
         personne=current_user.personne,
         compte=current_user,
-        etapes=ETAPES,
+        processus=textes(instance.engine.bundle),  # what the application's process states (steps…)
+        etapes=textes(instance.engine.bundle).titres,
         etape=task.etape,
         rubriques=by_rubrique(data.get("pieces", [])),
         **extra,
@@ -209,11 +210,12 @@ def abandonnee(demande_id: int) -> Any:
 @bp.route("/demandes/<int:demande_id>/confirmation")
 @usager_requis
 def confirmation(demande_id: int) -> Any:
-    """Étape 5 — Confirmation (F-12)."""
+    """The last step — Confirmation (F-12): the process states it on the draft's end."""
     demande = _own(demande_id)
     if not demande.numero:
         return redirect(url_for("demarche.etape", demande_id=demande.id))
-    return render_template("etapes/confirmation.html", demande=demande, etapes=ETAPES, etape=5)
+    etapes = textes_de(demande).titres
+    return render_template("etapes/confirmation.html", demande=demande, etapes=etapes, etape=len(etapes))
 
 
 @bp.route("/demandes/<int:demande_id>/confirmation-de-depot.pdf")

@@ -2,7 +2,7 @@
 
 Opening a notification is the acknowledgement of receipt: its time is recorded once and, for a
 « Demande de complément » the process is waiting on, the message « notification_lue » goes to the
-process in the same transaction — the BPMN then starts the 30-day answer deadline.
+process in the same transaction — the BPMN then starts the answer deadline (its timer states the duration).
 Every page is the applicant's own: another person's notification is a 404.
 """
 
@@ -23,21 +23,20 @@ from ..extensions import db
 from ..forms import repondre_complement
 from ..models import Demande, Notification
 from ..timers import maintenant
+from ..workflow import contrat
+from ..workflow.contrat import DELAI_REPONSE
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import Instance
-from .acces import NOT_INPUT, a_moi_ou_404, acteur, est_usager, store, usager_requis
+from .acces import NOT_INPUT, a_moi_ou_404, acteur, est_usager, store, textes_de, usager_requis
 
 bp = Blueprint("notifications", __name__)
 
-LANE = "Usager"
-FORM = "repondre_complement"
-MESSAGE_LUE = "notification_lue"
-CLOTUREE = "demande_cloturee"
-NATURES = {
-    "demande_complement": "Demande de complément",
-    "decision": "Notification de décision",
-    "cloture": "Clôture de votre demande",
-}
+LANE = contrat.USAGER
+FORM = contrat.REPONDRE_COMPLEMENT.cle
+MESSAGE_LUE = contrat.NOTIFICATION_LUE.nom
+CLOTUREE = contrat.DEMANDE_CLOTUREE.id
+COMPLEMENT = contrat.NATURE_COMPLEMENT
+NATURES = {nature: declaree.objet for nature, declaree in contrat.NATURES.items()}
 PAR_PAGE = (10, 20, 50)
 DANS_LA_CLOCHE = 5
 def _own(notification_id: int) -> Notification:
@@ -95,13 +94,13 @@ def liste() -> str:
 
 def _derniere_demande_de_complement(notification: Notification) -> bool:
     derniere = db.session.scalar(select(func.max(Notification.id)).where(
-        Notification.demande_id == notification.demande_id, Notification.nature == "demande_complement"))
+        Notification.demande_id == notification.demande_id, Notification.nature == COMPLEMENT))
     return derniere == notification.id
 
 
 def _ouvrir(notification: Notification) -> None:
     """Record the first opening; for the complement the process waits on, tell the process (same transaction)."""
-    if notification.nature != "demande_complement":  # the first opening only, even from two tabs at once
+    if notification.nature != COMPLEMENT:  # the first opening only, even from two tabs at once
         db.session.execute(update(Notification).where(Notification.id == notification.id,
                                                       Notification.lue_le.is_(None)).values(lue_le=clock.now()))
         db.session.commit()
@@ -133,10 +132,10 @@ def voir(notification_id: int) -> Any:
         _ouvrir(notification)
         notification = _own(notification_id)
     demande = db.session.get(Demande, notification.demande_id)
-    if notification.nature == "demande_complement":
+    if notification.nature == COMPLEMENT:
         return _page_complement(notification, demande)
     return render_template("notifications/notification.html", notification=notification, demande=demande,
-                           personne=current_user.personne)
+                           personne=current_user.personne, delai_reponse=textes_de(demande).duree(DELAI_REPONSE.id))
 
 
 @bp.route("/notifications/<int:notification_id>/document")
@@ -197,6 +196,7 @@ def _page_complement(notification: Notification, demande: Demande, form: Any = N
         pieces=_pieces(task.data) if task is not None else {},
         nouveaux=complements.fichiers_du_tour(db.session, demande.id, tour),
         saisie=_saisie(demande) or {},
+        delai_reponse=textes_de(demande).duree(DELAI_REPONSE.id),  # as the application's process states it
     ), status
 
 
@@ -204,7 +204,7 @@ def _repondre(notification: Notification) -> Any:
     """« Joindre un document », « SUPPRIMER … », « Valider et envoyer »."""
     demande = db.session.get(Demande, notification.demande_id)
     ici = redirect(url_for("notifications.voir", notification_id=notification.id))
-    if notification.nature != "demande_complement" or notification.repondue_le is not None:
+    if notification.nature != COMPLEMENT or notification.repondue_le is not None:
         return ici
     try:
         # Files are received and judged before the write lock is taken (see app/documents.py).

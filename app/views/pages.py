@@ -15,8 +15,10 @@ from .. import pieces
 from ..extensions import db
 from ..models import Demande
 from ..pdf import render_pdf
+from ..workflow import contrat
 from ..workflow.specs import lane_user_tasks
-from .acces import usager_requis
+from ..workflow.textes_du_processus import textes
+from .acces import store, textes_de, usager_requis
 
 bp = Blueprint("pages", __name__)
 
@@ -65,8 +67,8 @@ def situation() -> str | Response:
 @bp.route("/titre-de-sejour/preambule")
 @usager_requis
 def preambule() -> str:
-    """« Votre démarche en ligne » : les 5 étapes, la liste des pièces, « Je continue » (F-05)."""
-    return render_template("pages/preambule.html", form=FlaskForm())
+    """« Votre démarche en ligne » : les étapes du processus en vigueur, la liste des pièces, « Je continue » (F-05)."""
+    return render_template("pages/preambule.html", form=FlaskForm(), processus=textes(store().catalog.current))
 
 
 @bp.route("/titre-de-sejour/liste-des-pieces-justificatives.pdf")
@@ -98,7 +100,16 @@ def mes_demandes() -> str:
         flash("Cette rubrique n'est pas disponible sur cette instance.", "info")
     envoyees = {d.id for d in demandes if d.numero and not d.incident and _attend_un_agent(d)}
     return render_template("pages/mes_demandes.html", demandes=demandes, envoyees=envoyees,
-                           personne=current_user.personne)
+                           personne=current_user.personne, nombre_d_etapes=_nombre_d_etapes)
+
+
+def _nombre_d_etapes(demande: Demande) -> int | None:
+    """How many steps the draft's own process version has; None if that version cannot be read (see below)."""
+    try:
+        return len(textes_de(demande).etapes)
+    except Exception:  # its applications go in incident when opened, not here
+        current_app.logger.exception("version du processus illisible (demande %s)", demande.id)
+        return None
 
 
 def _attend_un_agent(demande: Demande) -> bool:
@@ -108,4 +119,4 @@ def _attend_un_agent(demande: Demande) -> bool:
     except Exception:  # a version that cannot be parsed: its applications go in incident when opened, not here
         current_app.logger.exception("version du processus illisible (demande %s)", demande.id)
         return False
-    return demande.etat in lane_user_tasks(bundle, "Agent")
+    return demande.etat in lane_user_tasks(bundle, contrat.AGENT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -30,6 +30,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from . import contrat
 from .expressions import ProcessScriptEngine
 from .specs import ProcessBundle
 
@@ -51,6 +52,7 @@ class ReadyTask:
     etape: int
     lane: str
     data: dict[str, Any]
+    proprietes: dict[str, str] = field(default_factory=dict)  # what the diagram states on the task
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ class Engine:
         self.fire_due_timers(wf)
         task = self._ready_task(wf, task_id)
         task.data.update(values)
-        task.data["date_du_jour"] = today
+        task.data[contrat.DATE_DU_JOUR] = today
         task.run()
         self._run(wf)
 
@@ -191,7 +193,7 @@ class Engine:
 
     def abandon(self, wf: BpmnWorkflow, payload: dict[str, Any] | None = None) -> None:
         """« Abandonner la demande »: the boundary message of the draft subprocess."""
-        event = BpmnEvent(MessageEventDefinition("abandon"), payload=payload or {})
+        event = BpmnEvent(MessageEventDefinition(contrat.ABANDON.nom), payload=payload or {})
         try:
             wf.send_event(event)
         except WorkflowException as err:
@@ -320,4 +322,5 @@ class Engine:
             etape=int(props.get("etape", "0")),
             lane=task.task_spec.lane or "",
             data=dict(task.data),
+            proprietes=dict(props),
         )

@@ -1,14 +1,12 @@
-"""Process definitions: read bpmn/ and dmn/, parse them once per content hash, validate them.
+"""Process definitions: read bpmn/ and dmn/, parse them once per content hash.
 
 A bundle is the set of BPMN and DMN files of one version of the process. Its hash names the
-version: applications keep the version they started with.
+version: applications keep the version they started with. The files are checked against the
+contract by verification.py before a bundle is used.
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,11 +18,11 @@ from SpiffWorkflow.bpmn.specs.mixins import SubWorkflowTaskMixin
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
+from SpiffWorkflow.spiff.specs.defaults import UserTask
 
-PROCESS_ID = "demande_titre_sejour_ase"
-PEOPLE_LANES = {"Usager", "Agent"}
-SYSTEM_LANE = "Système"
+from . import contrat, dialecte, empreinte
+
+PROCESS_ID = contrat.PROCESSUS
 
 
 class ProcessDefinitionError(Exception):
@@ -73,10 +71,7 @@ def read_process_files(bpmn_dir: Path, dmn_dir: Path) -> dict[str, str]:
 
 
 def content_hash(files: dict[str, str]) -> str:
-    digest = hashlib.sha256()
-    for name in sorted(files):
-        digest.update(name.encode() + b"\0" + files[name].encode("utf-8") + b"\0")
-    return digest.hexdigest()
+    return empreinte.empreinte(files)  # of the normalized XML: a modeler's re-save is not a new version
 
 
 def parse_bundle(files: dict[str, str], process_id: str = PROCESS_ID) -> ProcessBundle:
@@ -84,7 +79,7 @@ def parse_bundle(files: dict[str, str], process_id: str = PROCESS_ID) -> Process
     parser = SpiffBpmnParser(validator=VALIDATOR)
     current = "?"
     try:
-        for name, text in files.items():
+        for name, text in dialecte.traduire_fichiers(files).items():  # what modelers write, as Python
             current = name
             if name.endswith(".dmn"):
                 parser.add_dmn_str(text.encode("utf-8"), filename=name)
@@ -109,80 +104,6 @@ def parse_bundle(files: dict[str, str], process_id: str = PROCESS_ID) -> Process
                 (o.name or o.label).split(".")[0] for o in table.outputs
             }
     return bundle
-
-
-def validate_bundle(bundle: ProcessBundle, form_keys: set[str], operators: set[str]) -> None:
-    """Refuse a process that names a form or handler the code does not have, an unowned lane, or
-    an expression that does not parse."""
-    check_expressions(bundle)
-    for file, ts in bundle.task_specs_with_file():
-        if isinstance(ts, UserTask):
-            form = ts.extensions.get("properties", {}).get("form")
-            if not form:
-                raise ProcessDefinitionError(file, ts.name, "tâche utilisateur sans propriété « form »")
-            if form not in form_keys:
-                raise ProcessDefinitionError(file, ts.name, f"formulaire inconnu « {form} » (app/forms/)")
-            if ts.lane not in PEOPLE_LANES:
-                raise ProcessDefinitionError(
-                    file, ts.name, f"tâche utilisateur dans le couloir « {ts.lane} » que personne ne tient"
-                )
-            etape = ts.extensions.get("properties", {}).get("etape")
-            if etape is not None and not etape.isdigit():
-                raise ProcessDefinitionError(file, ts.name, "propriété « etape » non numérique")
-        elif isinstance(ts, ServiceTask):
-            if ts.operation_name not in operators:
-                raise ProcessDefinitionError(
-                    file, ts.name, f"opérateur de service inconnu « {ts.operation_name} » (app/tasks/)"
-                )
-
-
-def _syntax_error(text: str, mode: str = "eval") -> str | None:
-    try:
-        ast.parse(text, mode=mode)
-    except SyntaxError as err:
-        return err.msg
-    return None
-
-
-def _entry_error(text: str) -> str | None:
-    """A DMN input entry is an expression, or a comparison missing its left side (`< 16`)."""
-    text = re.sub(r"(\?)(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)", "dmninput", text)
-    if _syntax_error(text) is None:
-        return None
-    return _syntax_error(f"v {text}")
-
-
-def check_expressions(bundle: ProcessBundle) -> None:
-    """Refuse at start an expression that cannot even be read (gateway, loop, DMN cell).
-
-    SpiffWorkflow would only fail when the path reaches it, in front of an applicant.
-    """
-    for file, ts in bundle.task_specs_with_file():
-        for condition, _target in getattr(ts, "cond_task_specs", []):
-            text = condition.args[0] if condition is not None else None
-            if text and (msg := _syntax_error(text)):
-                raise ProcessDefinitionError(file, ts.name, f"condition illisible « {text} » : {msg}")
-        loop = getattr(ts, "condition", None)
-        if isinstance(loop, str) and (msg := _syntax_error(loop)):
-            raise ProcessDefinitionError(file, ts.name, f"condition de boucle illisible « {loop} » : {msg}")
-        if isinstance(ts, BusinessRuleTaskMixin):
-            _check_decision(bundle, ts.dmnEngine.decision_table)
-
-
-def _check_decision(bundle: ProcessBundle, table: Any) -> None:
-    file = next((n for n, text in bundle.files.items() if n.endswith(".dmn") and f'id="{table.id}"' in text), "dmn/?")
-    for column in table.inputs:
-        if column.expression and (msg := _syntax_error(column.expression)):
-            raise ProcessDefinitionError(
-                file, column.id, f"expression d'entrée illisible « {column.expression} » : {msg}"
-            )
-    for rule in table.rules:
-        for entry in rule.inputEntries:
-            for text in entry.lhs:
-                if text and (msg := _entry_error(text)):
-                    raise ProcessDefinitionError(
-                        file, f"{rule.id} (règle {rule.row_number})", f"condition illisible « {text} » : {msg}"
-                    )
 
 
 def end_event_names(bundle: ProcessBundle) -> dict[str, str]:

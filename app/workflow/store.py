@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import Compte, Demande, EtatProcessus, Evenement, VersionProcessus, utcnow
-from .engine import SERIALIZER_VERSION, Engine, Handler, ReadyTask, Status, WorkflowStateError
-from .specs import ProcessBundle, parse_bundle, read_process_files, validate_bundle
+from . import contrat
+from .engine import SERIALIZER_VERSION, Engine, ReadyTask, Status, WorkflowStateError
+from .specs import read_process_files
+from .verification import Code, charger
 
 log = logging.getLogger(__name__)
 INCIDENT_MAX = 500
@@ -54,16 +56,16 @@ class TaskContext:
 
 
 class ProcessCatalog:
-    """Every process version this app can run, parsed and validated once, by hash."""
+    """Every process version this app can run, checked against the contract and parsed once, by hash.
 
-    def __init__(self, bpmn_dir: Path, dmn_dir: Path, form_keys: set[str], handlers: dict[str, Handler]) -> None:
-        self.form_keys, self.handlers = form_keys, handlers
-        self.current = self._checked(parse_bundle(read_process_files(bpmn_dir, dmn_dir)))
-        self._engines: dict[str, Engine] = {self.current.content_hash: Engine(self.current, handlers)}
+    The current files are checked at start (ProcessusRefuse lists every problem); a stored version is checked when
+    an application of that version is first loaded.
+    """
 
-    def _checked(self, bundle: ProcessBundle) -> ProcessBundle:
-        validate_bundle(bundle, self.form_keys, set(self.handlers))
-        return bundle
+    def __init__(self, bpmn_dir: Path, dmn_dir: Path, code: Code) -> None:
+        self.code, self.handlers = code, code.traitements
+        self.current = charger(read_process_files(bpmn_dir, dmn_dir), code)
+        self._engines: dict[str, Engine] = {self.current.content_hash: Engine(self.current, self.handlers)}
 
     @property
     def current_engine(self) -> Engine:
@@ -71,7 +73,7 @@ class ProcessCatalog:
 
     def engine(self, version: VersionProcessus) -> Engine:
         if version.empreinte not in self._engines:
-            bundle = self._checked(parse_bundle(dict(version.fichiers), version.processus))
+            bundle = charger(dict(version.fichiers), self.code, version.processus, version_enregistree=True)
             self._engines[version.empreinte] = Engine(bundle, self.handlers)
         return self._engines[version.empreinte]
 
@@ -109,7 +111,7 @@ class Instance:
     def complete(self, task_id: str, values: dict[str, Any], acteur: str) -> None:
         task = self._ready_by_id(task_id)
         self.engine.complete(self.wf, task_id, values, self.today)
-        self._log(acteur, "etape_validee", {"tache": task.name, "valeurs": _jsonable(values)})
+        self._log(acteur, "etape_validee", {"tache": task.name, "formulaire": task.form, "valeurs": _jsonable(values)})
 
     def back(self, task_id: str, acteur: str) -> bool:
         moved = self.engine.back(self.wf, task_id)
@@ -311,6 +313,6 @@ class DemandeStore:
         demande.demande_tardive = bool(data.get("demande_tardive"))
         timers = instance.engine.timers(instance.wf)
         demande.prochain_timer = min(timers.values(), default=None)
-        demande.echeance = timers.get("delai_reponse")
+        demande.echeance = timers.get(contrat.DELAI_REPONSE.id)
         demande.modifiee_le = utcnow()
         instance.session.flush()
