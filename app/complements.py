@@ -3,13 +3,13 @@ values handed to the process.
 
 Files given in answer to the n-th complement are documents of `tour` n (same rules as F-10, 3 new
 files at most per document). A document the applicant maintains keeps its earlier files: any file
-uploaded for it during the round is dropped when the answer is sent.
+uploaded for it during the round is dropped when the answer is sent. Receiving and removing the files is
+`app/televersements.py`, shared with step 3.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import documents
-from .entiers import entier
 from .forms.repondre_complement import MAINTENIR, METTRE_A_JOUR
 from .models import Document
 
@@ -34,33 +33,6 @@ def fichiers_du_tour(session: Session, demande_id: int, tour: int) -> dict[str, 
     for document in rows:
         groupes.setdefault(document.piece, []).append(document)
     return groupes
-
-
-def recevoir(session: Session, demande_id: int, compte_id: int, pieces: dict[str, dict[str, Any]], tour: int,
-             reception: documents.Reception, apres_commit: list[Callable[[], None]]) -> list[tuple[str, str]]:
-    """Attach every file chosen on the page (fields `fichier_<code>`, received and judged before the transaction
-    by `reception`): only the limits are checked here. Returns the refusals (code, message)."""
-    refus = []
-    fichiers = [code for code, piece in pieces.items() if piece.get("nature") != "ephoto"]
-    for televersement in reception.pour(fichiers):
-        if televersement.recu is None:
-            refus.append((televersement.code, televersement.refus or ""))
-            continue
-        try:
-            documents.joindre(session, demande_id, compte_id, pieces[televersement.code], televersement.recu,
-                              apres_commit, tour)
-        except documents.DocumentRefuse as err:
-            refus.append((televersement.code, str(err)))
-    return refus
-
-
-def retirer(session: Session, demande_id: int, tour: int, document_id: str) -> list[Path]:
-    """« SUPPRIMER » a file of this round (never one of the deposit); returns the files to unlink after commit."""
-    ident = entier(document_id)
-    document = session.get(Document, ident) if ident is not None else None
-    if document is None or document.demande_id != demande_id or document.tour != tour:
-        return []  # already gone (another tab), or not the applicant's to remove
-    return documents.supprimer(session, [document])
 
 
 def ephoto_saisi(formulaire: Any, code: str) -> str:

@@ -33,7 +33,7 @@ from .models import (
 )
 from .workflow import contrat
 from .workflow.specs import ProcessBundle, final_states, lane_user_tasks
-from .workflow.store import ProcessCatalog
+from .workflow.store import ProcessCatalog, journaliser
 from .workflow.textes_du_processus import TextesDuProcessus, textes
 
 log = logging.getLogger(__name__)
@@ -340,8 +340,7 @@ def prendre_en_charge(session: Session, demande: Demande, agent: Agent, etats: E
         return
     precedent = demande.agent_id
     demande.agent_id = agent.id
-    session.add(Evenement(demande_id=demande.id, acteur=f"agent:{agent.id}", nature="prise_en_charge",
-                          detail={"precedent": precedent}))
+    journaliser(session, demande.id, f"agent:{agent.id}", "prise_en_charge", {"precedent": precedent})
 
 
 def liberer(session: Session, demande: Demande, agent: Agent) -> None:
@@ -349,7 +348,7 @@ def liberer(session: Session, demande: Demande, agent: Agent) -> None:
     if demande.agent_id != agent.id:
         raise ActionImpossible("Seul l'agent qui a pris la demande en charge peut la libérer.")
     demande.agent_id = None
-    session.add(Evenement(demande_id=demande.id, acteur=f"agent:{agent.id}", nature="liberation", detail={}))
+    journaliser(session, demande.id, f"agent:{agent.id}", "liberation", {})
 
 
 # --- The review page (F-32, F-33) ---------------------------------------------------------------------------------

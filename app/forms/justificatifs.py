@@ -4,7 +4,8 @@ Besides the navigation buttons, the page has its own actions: « Joindre un docu
 chosen on the page is received, whatever button was pressed: nothing chosen is lost),
 « SUPPRIMER <FICHIER> », « Confirmer le numéro ephoto », « Supprimer le numéro ephoto ».
 Refusals are shown next to their block. The files were received and judged before the transaction
-(`documents.Reception`, built by the view): here only the limits are checked and the rows inserted.
+(`documents.Reception`, built by the task-page loop): `app/televersements.py` checks the limits and inserts the
+rows, as for the answer to a complement.
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any
 from flask import flash, redirect, url_for
 from werkzeug.wrappers import Response
 
-from .. import documents
-from ..entiers import entier
+from .. import documents, televersements
 from ..extensions import db
-from ..models import Document
+from ..workflow.store import Instance
 from .fields import Saisie
 
 RUBRIQUES = ("INFORMATIONS PERSONNELLES", "DOMICILE", "MOTIF DE SÉJOUR")
@@ -50,10 +50,10 @@ def contexte(demande: Any, data: dict[str, Any]) -> dict[str, Any]:
 
 @dataclass
 class Page:
-    """What the step's own actions need: the loaded instance, the task, the request, and the request's files
-    already received and judged."""
+    """What the step's own actions need: the loaded instance (its methods change the workflow), the task, the
+    request, and the request's files already received and judged."""
 
-    instance: Any
+    instance: Instance
     task: Any
     demande: Any
     compte_id: int
@@ -66,24 +66,10 @@ def _erreur(piece: str, message: str) -> None:
 
 
 def _recevoir_les_fichiers(page: Page, pieces: dict[str, dict[str, Any]]) -> None:
-    for televersement in page.reception.pour(pieces):
-        if televersement.recu is None:
-            _erreur(televersement.code, televersement.refus or "")
-            continue
-        try:
-            documents.joindre(db.session, page.demande.id, page.compte_id, pieces[televersement.code],
-                              televersement.recu, page.instance.apres_commit)
-        except documents.DocumentRefuse as refus:
-            _erreur(televersement.code, str(refus))
-
-
-def _supprimer(page: Page, document_id: str) -> None:
-    ident = entier(document_id)
-    document = db.session.get(Document, ident) if ident is not None else None
-    if document is None or document.demande_id != page.demande.id:
-        return  # already gone (another tab): nothing to do
-    orphelins = documents.supprimer(db.session, [document])
-    page.instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
+    instance = page.instance
+    for code, refus in televersements.recevoir(instance.session, page.demande.id, page.compte_id, pieces,
+                                               page.reception, instance.apres_commit):
+        _erreur(code, refus)
 
 
 def _confirmer_ephoto(page: Page) -> None:
@@ -91,12 +77,13 @@ def _confirmer_ephoto(page: Page) -> None:
     if not EPHOTO.match(numero):
         _erreur("ephoto", "Le « Numéro ephoto » doit comporter exactement 22 chiffres.")
         return
-    page.instance.engine.update_ready(page.instance.wf, page.task.id, {"ephoto": numero})
+    page.instance.update_ready(page.task.id, {"ephoto": numero})
 
 
 def _manquants(page: Page, pieces: list[dict[str, Any]]) -> list[str]:
-    presents = documents.par_piece(db.session, page.demande.id)
-    ephoto = page.instance.engine.ready_tasks(page.instance.wf)[0].data.get("ephoto")
+    presents = documents.par_piece(page.instance.session, page.demande.id)
+    tache = page.instance.tache(page.task.id)
+    ephoto = (tache or page.task).data.get("ephoto")
     manquants = []
     for piece in pieces:
         if not piece.get("obligatoire"):
@@ -117,13 +104,14 @@ def traiter(page: Page, action: str) -> Response | None:
     _recevoir_les_fichiers(page, pieces)
     etape = redirect(url_for("demarche.etape", demande_id=page.demande.id))
     if action.startswith("supprimer:"):
-        _supprimer(page, action.partition(":")[2])
+        televersements.retirer(page.instance.session, page.demande.id, action.partition(":")[2],
+                               page.instance.apres_commit)
         return etape
     if action == "ephoto_confirmer":
         _confirmer_ephoto(page)
         return etape
     if action == "ephoto_supprimer":
-        page.instance.engine.update_ready(page.instance.wf, page.task.id, {"ephoto": None})
+        page.instance.update_ready(page.task.id, {"ephoto": None})
         return etape
     if action == "joindre":
         return etape
@@ -134,7 +122,7 @@ def traiter(page: Page, action: str) -> Response | None:
             flash("Certains documents justificatifs manquent : voyez les messages sous chaque document.", "error")
             return etape
         # The files given, per document, go into the process data with the step.
-        presents = documents.par_piece(db.session, page.demande.id)
-        page.instance.engine.update_ready(page.instance.wf, page.task.id, {
+        presents = documents.par_piece(page.instance.session, page.demande.id)
+        page.instance.update_ready(page.task.id, {
             "documents": {code: [d.id for d in docs] for code, docs in presents.items()}})
     return None

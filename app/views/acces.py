@@ -22,10 +22,6 @@ from ..workflow.textes_du_processus import TextesDuProcessus, textes
 T = TypeVar("T")
 
 
-# Form fields that are navigation, not input: never kept as typed values.
-NOT_INPUT = {"csrf_token", "action", "task_id"}
-
-
 def store() -> DemandeStore:
     return current_app.extensions["demandes"]
 

@@ -39,6 +39,7 @@ from ..workflow.store import Instance
 from ..workflow.textes_du_processus import textes
 from .acces import agent_requis, est_agent, store
 from .auth import ouvrir_session, suivant_ou
+from .taches import ApresCommit, Envoi, PageDeTache
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 login_manager.blueprint_login_views["agent"] = "agent.connexion"
@@ -192,25 +193,13 @@ def administration() -> Any:
 # --- The review and the agent's tasks (F-32, F-33, F-34) ------------------------------------------------------------
 
 
-def _tache(instance: Instance) -> ReadyTask | None:
-    """The READY user task of lane « Agent » that this space knows how to show."""
-    return next((t for t in instance.ready(instruction.LANE) if t.form in FORMULAIRES), None)
-
-
-def _formulaire(task: ReadyTask, formdata: Any) -> Any:
-    """The task's form, given what the diagram states on the task (e.g. the complement-round limit)."""
-    form = forms.get(task.form).build(task.data, formdata)
-    form.proprietes = task.proprietes
-    return form
-
-
 def _page(demande: Demande, instance: Instance, task: ReadyTask | None, form: Any, statut: int = 200) -> Any:
     """The review page; with the task's form (one template per form key) when this agent may act."""
     peut_agir = task is not None and demande.agent_id == _agent().id
     if peut_agir and form is None:
-        form = _formulaire(task, None)
-    processus = textes(instance.engine.bundle)
-    revue = instruction.revue(db.session, demande, instance.data(), instance.engine.bundle,
+        form = PAGE.formulaire(task, None)
+    processus = textes(instance.bundle)
+    revue = instruction.revue(db.session, demande, instance.data(), instance.bundle,
                               form.codes if peut_agir and hasattr(form, "codes") else ())
     return render_template(
         f"agent/{task.form}.html" if peut_agir else "agent/demande.html",
@@ -220,6 +209,11 @@ def _page(demande: Demande, instance: Instance, task: ReadyTask | None, form: An
     ), statut
 
 
+PAGE = PageDeTache(instruction.LANE, formulaires=FORMULAIRES, garde_la_saisie=False,
+                   ici=lambda demande: url_for("agent.demande", demande_id=demande.id), rendre=_page,
+                   perimee="Cette page n'était plus à jour : voici où en est la demande.")
+
+
 @bp.route("/demandes/<int:demande_id>", methods=["GET", "POST"])
 @agent_requis
 def demande(demande_id: int) -> Any:
@@ -227,8 +221,7 @@ def demande(demande_id: int) -> Any:
     demande = _demande(demande_id)
     if request.method == "POST":
         return _agir(demande)
-    with store().open(demande.id, clock.today(), write=False) as instance:
-        return _page(demande, instance, _tache(instance), None)
+    return PAGE.afficher(demande, sans_tache=lambda instance: _page(demande, instance, None, None))
 
 
 def _refus_non_affecte() -> tuple[str, int]:
@@ -238,29 +231,29 @@ def _refus_non_affecte() -> tuple[str, int]:
 
 
 def _agir(demande: Demande) -> Any:
-    """Validate the task's form, then complete the task in one transaction (the engine runs what follows)."""
+    """Validate the task's form and complete the task, in one transaction (the engine runs what follows)."""
     agent = _agent()
     if demande.agent_id != agent.id:
         return _refus_non_affecte()
-    try:
-        with store().open(demande.id, clock.today(), write=False) as instance:
-            task = _tache(instance)
-            if task is None or request.form.get("task_id") != task.id:
-                raise WorkflowStateError("page périmée")
-            form = _formulaire(task, request.form)
-            if not form.validate():
-                return _page(demande, instance, task, form, 422)
-            valeurs = forms.get(task.form).values(form)
-            delai = textes(instance.engine.bundle).duree(DELAI_REPONSE.id)
-        db.session.rollback()  # what was read above is read again, under lock
-        with store().open(demande.id, clock.today()) as instance:
-            if instance.demande.agent_id != agent.id:
-                raise WorkflowStateError("la demande a changé d'agent")
-            instance.complete(task.id, valeurs, f"agent:{agent.id}")
-    except WorkflowStateError:
-        flash("Cette page n'était plus à jour : voici où en est la demande.", "info")
-        return redirect(url_for("agent.demande", demande_id=demande.id))
-    flash(_message_apres(task.form, valeurs, delai), "success")
+
+    def toujours_son_agent(instance: Instance) -> None:  # read again under the lock
+        if instance.demande.agent_id != agent.id:
+            raise WorkflowStateError("la demande a changé d'agent")
+
+    def terminer(envoi: Envoi) -> Any:
+        form = envoi.formulaire()
+        if not form.validate():
+            return envoi.refuser(form)
+        valeurs = forms.get(envoi.task.form).values(form)
+        envoi.terminer(valeurs)
+        message = _message_apres(envoi.task.form, valeurs, textes(envoi.instance.bundle).duree(DELAI_REPONSE.id))
+        return ApresCommit(lambda: _fait(demande, message))
+
+    return PAGE.envoyer(demande, terminer, avant=toujours_son_agent)
+
+
+def _fait(demande: Demande, message: str) -> Response:
+    flash(message, "success")
     return redirect(url_for("agent.demande", demande_id=demande.id))
 
 

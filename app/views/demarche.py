@@ -8,7 +8,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from .. import clock, documents, forms
@@ -20,7 +19,8 @@ from ..workflow import contrat
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import Instance
 from ..workflow.textes_du_processus import textes
-from .acces import NOT_INPUT, a_moi_ou_404, acteur, store, textes_de, usager_requis
+from .acces import a_moi_ou_404, acteur, store, textes_de, usager_requis
+from .taches import Envoi, PageDeTache
 
 bp = Blueprint("demarche", __name__)
 
@@ -40,24 +40,6 @@ def _after(demande: Demande) -> Response:
     return redirect(url_for("pages.mes_demandes"))
 
 
-def _task(instance: Instance) -> ReadyTask | None:
-    ready = instance.ready(LANE)
-    return ready[0] if ready else None
-
-
-def _keep_input(demande: Demande, form_key: str) -> None:
-    """What is typed on a page survives « Revenir », « Quitter », « Abandonner » and errors."""
-    saisie = dict(demande.saisie_en_cours or {})
-    saisie[form_key] = {k: v for k, v in request.form.items() if k not in NOT_INPUT}
-    demande.saisie_en_cours = saisie
-
-
-def _drop_input(demande: Demande, form_key: str) -> None:
-    saisie = dict(demande.saisie_en_cours or {})
-    saisie.pop(form_key, None)
-    demande.saisie_en_cours = saisie or None
-
-
 def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, status: int = 200) -> tuple[str, int]:
     data = task.data
     step = forms.get(task.form)
@@ -70,8 +52,8 @@ def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, st
         data=data,
         personne=current_user.personne,
         compte=current_user,
-        processus=textes(instance.engine.bundle),  # what the application's process states (steps…)
-        etapes=textes(instance.engine.bundle).titres,
+        processus=textes(instance.bundle),  # what the application's process states (steps…)
+        etapes=textes(instance.bundle).titres,
         etape=task.etape,
         rubriques=by_rubrique(data.get("pieces", [])),
         **extra,
@@ -95,6 +77,10 @@ def commencer() -> Response:
     return redirect(url_for("demarche.etape", demande_id=draft.id))
 
 
+PAGE = PageDeTache(LANE, ici=lambda demande: url_for("demarche.etape", demande_id=demande.id), rendre=_render,
+                   perimee="Cette page n'était plus à jour : voici l'étape où en est votre demande.")
+
+
 @bp.route("/demandes/<int:demande_id>", methods=["GET", "POST"])
 @usager_requis
 def etape(demande_id: int) -> Any:
@@ -103,60 +89,38 @@ def etape(demande_id: int) -> Any:
     if demande.etat != BROUILLON:
         return _after(demande)
     if request.method == "GET":
-        with store().open(demande.id, clock.today(), write=False) as instance:
-            task = _task(instance)
-            if task is None:
-                return _after(demande)
-            saisie = (demande.saisie_en_cours or {}).get(task.form)
-            form = forms.get(task.form).build(task.data, MultiDict(saisie) if saisie else None)
-            return _render(demande, instance, task, form)
-    try:
-        return _act(demande, request.form.get("action", "poursuivre"))
-    except WorkflowStateError:
-        flash("Cette page n'était plus à jour : voici l'étape où en est votre demande.", "info")
-        return redirect(url_for("demarche.etape", demande_id=demande_id))
+        return PAGE.afficher(demande, sans_tache=lambda _instance: _after(demande))
+    return PAGE.envoyer(demande, _act, suivante=lambda d: _after(d) if d.etat != BROUILLON else redirect(PAGE.ici(d)))
 
 
-def _act(demande: Demande, action: str) -> Any:
-    # Files are received and judged before the write lock is taken (see app/documents.py).
-    with documents.Reception(request.files) as reception, store().open(demande.id, clock.today()) as instance:
-        task = _task(instance)
-        if task is None or request.form.get("task_id") != task.id:
-            raise WorkflowStateError("page périmée")
-        step = forms.get(task.form)
-        if hasattr(step, "traiter"):  # the page's own actions (files, ephoto) come first
-            response = step.traiter(Page(instance, task, demande, current_user.id, request, reception), action)
-            if response is not None:
-                return response
-            task = _task(instance)
-        if action.startswith("aller:"):  # « Modifier » on the summary of step 4: back to that step
-            _keep_input(demande, task.form)
-            etape = action.partition(":")[2]
-            instance.back_to(entier(etape) or 0, LANE, acteur())
-            return redirect(url_for("demarche.etape", demande_id=demande.id))
-        if action == "precedent":
-            _keep_input(demande, task.form)
-            if not instance.back(task.id, acteur()):
-                return redirect(url_for("pages.preambule"))
-            return redirect(url_for("demarche.etape", demande_id=demande.id))
-        if action == "quitter":
-            _keep_input(demande, task.form)
-            logout_user()
-            flash("Votre saisie est sauvegardée. Vous reprendrez votre demande à la dernière étape enregistrée "
-                  "lors de votre prochaine connexion.", "success")
-            return redirect(url_for("pages.accueil"))
-        if action == "abandonner":
-            _keep_input(demande, task.form)
-            return redirect(url_for("demarche.abandonner", demande_id=demande.id))
-        form = step.build(task.data, request.form)
-        if not form.validate():
-            _keep_input(demande, task.form)
-            return _render(demande, instance, task, form, 422)
-        instance.complete(task.id, step.values(form), acteur())
-        _drop_input(demande, task.form)
-    return _after(demande) if demande.etat != BROUILLON else redirect(
-        url_for("demarche.etape", demande_id=demande.id)
-    )
+def _act(envoi: Envoi) -> Any:
+    """The step's own actions (files, ephoto) come first, then the navigation buttons, then validation."""
+    demande, instance = envoi.demande, envoi.instance
+    step = forms.get(envoi.task.form)
+    if hasattr(step, "traiter"):
+        response = step.traiter(Page(instance, envoi.task, demande, current_user.id, request, envoi.reception),
+                                envoi.action)
+        if response is not None:
+            return response
+        envoi.actualiser()
+    ici = redirect(url_for("demarche.etape", demande_id=demande.id))
+    if envoi.action.startswith("aller:"):  # « Modifier » on the summary of step 4: back to that step
+        envoi.garder_saisie()
+        instance.back_to(entier(envoi.action.partition(":")[2]) or 0, LANE, acteur())
+        return ici
+    if envoi.action == "precedent":
+        envoi.garder_saisie()
+        return ici if instance.back(envoi.task.id, acteur()) else redirect(url_for("pages.preambule"))
+    if envoi.action == "quitter":
+        envoi.garder_saisie()
+        logout_user()
+        flash("Votre saisie est sauvegardée. Vous reprendrez votre demande à la dernière étape enregistrée "
+              "lors de votre prochaine connexion.", "success")
+        return redirect(url_for("pages.accueil"))
+    if envoi.action == "abandonner":
+        envoi.garder_saisie()
+        return redirect(url_for("demarche.abandonner", demande_id=demande.id))
+    return envoi.valider_et_terminer()
 
 
 @bp.route("/demandes/<int:demande_id>/incident")

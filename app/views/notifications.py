@@ -14,10 +14,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select, update
-from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from .. import clock, complements, documents
+from .. import clock, complements, documents, televersements
 from ..entiers import entier
 from ..extensions import db
 from ..forms import repondre_complement
@@ -27,7 +26,8 @@ from ..workflow import contrat
 from ..workflow.contrat import DELAI_REPONSE
 from ..workflow.engine import ReadyTask, WorkflowStateError
 from ..workflow.store import Instance
-from .acces import NOT_INPUT, a_moi_ou_404, acteur, est_usager, store, textes_de, usager_requis
+from .acces import a_moi_ou_404, acteur, est_usager, store, textes_de, usager_requis
+from .taches import ApresCommit, Envoi, PageDeTache, saisie_en_cours
 
 bp = Blueprint("notifications", __name__)
 
@@ -151,43 +151,35 @@ def document(notification_id: int) -> Response:
 # --- the « Demande de complément » page (F-15) ------------------------------------------------------------------
 
 
-def _tache(instance: Instance) -> ReadyTask | None:
-    return next((t for t in instance.ready(LANE) if t.form == FORM), None)
-
-
 def _pieces(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The documents to review, with their nature (file or ephoto number) from the decision table."""
     par_code = {p["code"]: p for p in data.get("pieces", [])}
     return {d["code"]: {**par_code.get(d["code"], {}), **d} for d in repondre_complement.documents_a_revoir(data)}
 
 
-def _saisie(demande: Demande) -> dict[str, Any] | None:
-    return (demande.saisie_en_cours or {}).get(FORM)
-
-
-def _garder_saisie(demande: Demande) -> None:
-    saisie = dict(demande.saisie_en_cours or {})
-    saisie[FORM] = {k: v for k, v in request.form.items() if k not in NOT_INPUT}
-    demande.saisie_en_cours = saisie
-
-
-def _oublier_saisie(demande: Demande) -> None:
-    saisie = dict(demande.saisie_en_cours or {})
-    saisie.pop(FORM, None)
-    demande.saisie_en_cours = saisie or None
+def _page(notification: Notification) -> PageDeTache:
+    """The answer form of this notification's round: the task page of lane « Usager » for form `FORM`, only for
+    the latest complement (an earlier one is a letter to read)."""
+    return PageDeTache(
+        LANE, formulaires=(FORM,) if _derniere_demande_de_complement(notification) else (),
+        action_par_defaut="envoyer",
+        ici=lambda _demande: url_for("notifications.voir", notification_id=notification.id),
+        rendre=lambda demande, _instance, task, form, statut: _page_complement(notification, demande, form, task,
+                                                                              statut),
+        perimee="Cette page n'était plus à jour : voici où en est votre demande.")
 
 
 def _page_complement(notification: Notification, demande: Demande, form: Any = None, task: ReadyTask | None = None,
                      status: int = 200) -> tuple[str, int]:
     """The complement as a letter; with the answer form while this round's answer is awaited."""
+    page = _page(notification)
     if task is None and notification.repondue_le is None and demande.etat != CLOTUREE:
         with store().open(demande.id, clock.today(), write=False) as instance:
-            task = _tache(instance) if _derniere_demande_de_complement(notification) else None
+            task = page.tache(instance)
     echeance = demande.echeance
     expiree = echeance is not None and clock.paris(echeance) <= maintenant()  # due, not yet fired
     if task is not None and not expiree and form is None:
-        saisie = _saisie(demande)
-        form = repondre_complement.build(task.data, MultiDict(saisie) if saisie else None)
+        form = page.formulaire_affiche(demande, task)
     tour = notification.contenu.get("tour", 1)
     return render_template(
         "notifications/complement.html", notification=notification, demande=demande, personne=current_user.personne,
@@ -195,7 +187,7 @@ def _page_complement(notification: Notification, demande: Demande, form: Any = N
         cloturee=demande.etat == CLOTUREE or expiree,
         pieces=_pieces(task.data) if task is not None else {},
         nouveaux=complements.fichiers_du_tour(db.session, demande.id, tour),
-        saisie=_saisie(demande) or {},
+        saisie=saisie_en_cours(demande, FORM) or {},
         delai_reponse=textes_de(demande).duree(DELAI_REPONSE.id),  # as the application's process states it
     ), status
 
@@ -203,58 +195,50 @@ def _page_complement(notification: Notification, demande: Demande, form: Any = N
 def _repondre(notification: Notification) -> Any:
     """« Joindre un document », « SUPPRIMER … », « Valider et envoyer »."""
     demande = db.session.get(Demande, notification.demande_id)
-    ici = redirect(url_for("notifications.voir", notification_id=notification.id))
+    page = _page(notification)
     if notification.nature != COMPLEMENT or notification.repondue_le is not None:
-        return ici
-    try:
-        # Files are received and judged before the write lock is taken (see app/documents.py).
-        with documents.Reception(request.files) as reception, store().open(demande.id, clock.today()) as instance:
-            # An answer after the deadline loses: due timers fire first, and that closure is kept.
-            instance.fire_due_timers()
-            task = _tache(instance) if _derniere_demande_de_complement(notification) else None
-            if task is None:
-                fermee = demande.etat == CLOTUREE or instance.status().etat == CLOTUREE
-            elif request.form.get("task_id") != task.id:
-                raise WorkflowStateError("page périmée")
-            else:
-                return _agir(instance, task, notification, demande, request.form.get("action", "envoyer"),
-                             reception)
-    except WorkflowStateError:
-        flash("Cette page n'était plus à jour : voici où en est votre demande.", "info")
-        return ici
-    if fermee:
-        flash("Le délai de réponse est dépassé : votre demande a été clôturée. Votre réponse n'a pas pu être "
-              "envoyée.", "error")
-    return ici
+        return redirect(page.ici(demande))
+
+    def sans_tache(instance: Instance) -> Any:
+        if demande.etat == CLOTUREE or instance.status().etat == CLOTUREE:
+            return ApresCommit(lambda: _fermee(page.ici(demande)))
+        return redirect(page.ici(demande))  # answered or superseded meanwhile: the page says where it stands
+
+    # An answer after the deadline loses: due timers fire first (`avant`), and that closure is kept.
+    return page.envoyer(demande, lambda envoi: _agir(envoi, notification), avant=lambda i: i.fire_due_timers(),
+                        sans_tache=sans_tache)
 
 
-def _agir(instance: Instance, task: ReadyTask, notification: Notification, demande: Demande, action: str,
-          reception: documents.Reception) -> Any:
+def _fermee(ici: str) -> Response:
+    flash("Le délai de réponse est dépassé : votre demande a été clôturée. Votre réponse n'a pas pu être "
+          "envoyée.", "error")
+    return redirect(ici)
+
+
+def _agir(envoi: Envoi, notification: Notification) -> Any:
+    demande, instance, session = envoi.demande, envoi.instance, envoi.instance.session
     tour = notification.contenu.get("tour", 1)
-    pieces = _pieces(task.data)
-    _garder_saisie(demande)
-    for code, message in complements.recevoir(db.session, demande.id, current_user.id, pieces, tour, reception,
-                                              instance.apres_commit):
+    pieces = _pieces(envoi.task.data)
+    envoi.garder_saisie()
+    for code, message in televersements.recevoir(session, demande.id, current_user.id, pieces, envoi.reception,
+                                                 instance.apres_commit, tour):
         flash(message, f"piece:{code}")
-    ici = redirect(url_for("notifications.voir", notification_id=notification.id))
-    if action.startswith("supprimer:"):
-        orphelins = complements.retirer(db.session, demande.id, tour, action.partition(":")[2])
-        instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
-        return ici
-    if action != "envoyer":  # « Joindre un document »
-        return ici
-    form = repondre_complement.build(task.data, request.form)
-    form.nouveaux_fichiers = complements.nouveaux(db.session, demande.id, tour, pieces)
+    if envoi.action.startswith("supprimer:"):
+        televersements.retirer(session, demande.id, envoi.action.partition(":")[2], instance.apres_commit, tour)
+        return None
+    if envoi.action != "envoyer":  # « Joindre un document »
+        return None
+    form = envoi.formulaire()
+    form.nouveaux_fichiers = complements.nouveaux(session, demande.id, tour, pieces)
     valide = form.validate()
     valide = complements.erreurs_ephoto(form, pieces, request.form) and valide
     if not valide:
-        return _page_complement(notification, demande, form, task, 422)
-    valeurs, orphelins = complements.reponse(db.session, demande.id, tour, task.data,
+        return envoi.refuser(form)
+    valeurs, orphelins = complements.reponse(session, demande.id, tour, envoi.task.data,
                                              repondre_complement.values(form), pieces, request.form)
-    instance.complete(task.id, valeurs, acteur())
+    envoi.terminer(valeurs)
     instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
     notification.repondue_le = clock.now()
-    notification.contenu = {**notification.contenu, "reponse": complements.resume(db.session, valeurs)}
-    _oublier_saisie(demande)
+    notification.contenu = {**notification.contenu, "reponse": complements.resume(session, valeurs)}
     flash("Votre réponse a bien été envoyée à l'agent en charge de votre dossier.", "success")
-    return ici
+    return None

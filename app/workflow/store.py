@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..models import Compte, Demande, EtatProcessus, Evenement, VersionProcessus, utcnow
 from . import contrat
 from .engine import SERIALIZER_VERSION, Engine, ReadyTask, Status, WorkflowStateError
-from .specs import read_process_files
+from .specs import ProcessBundle, read_process_files
 from .verification import Code, charger
 
 log = logging.getLogger(__name__)
@@ -102,8 +102,21 @@ class Instance:
         self.demande, self.engine, self.wf = demande, engine, wf
         self.session, self.today, self.apres_commit = context.session, context.today, context.apres_commit
 
+    @property
+    def bundle(self) -> ProcessBundle:
+        """The application's own process version (what its pages state: steps, deadlines…)."""
+        return self.engine.bundle
+
     def ready(self, lane: str) -> list[ReadyTask]:
         return self.engine.ready_tasks(self.wf, lane)
+
+    def tache(self, task_id: str) -> ReadyTask | None:
+        """The READY user task `task_id` as it stands now (after `update_ready`), or None."""
+        return next((t for t in self.engine.ready_tasks(self.wf) if t.id == task_id), None)
+
+    def update_ready(self, task_id: str, values: dict[str, Any]) -> None:
+        """Keep values on a READY user task without completing it (files and numbers given on a page)."""
+        self.engine.update_ready(self.wf, task_id, values)
 
     def data(self) -> dict[str, Any]:
         return self.engine.workflow_data(self.wf)
@@ -160,7 +173,12 @@ class Instance:
         return next((t.name for t in self.engine.ready_tasks(self.wf) if t.id == task_id), None)
 
     def _log(self, acteur: str, nature: str, detail: dict[str, Any]) -> None:
-        self.session.add(Evenement(demande_id=self.demande.id, acteur=acteur, nature=nature, detail=detail))
+        journaliser(self.session, self.demande.id, acteur, nature, detail)
+
+
+def journaliser(session: Session, demande_id: int, acteur: str, nature: str, detail: dict[str, Any]) -> None:
+    """The one audit writer: every row of the application's history (`Evenement`) is written here."""
+    session.add(Evenement(demande_id=demande_id, acteur=acteur, nature=nature, detail=_jsonable(detail)))
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
