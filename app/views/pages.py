@@ -16,9 +16,9 @@ from ..extensions import db
 from ..models import Demande
 from ..pdf import render_pdf
 from ..workflow import contrat
-from ..workflow.specs import lane_user_tasks
+from ..workflow.specs import ProcessBundle, lane_user_tasks
 from ..workflow.textes_du_processus import textes
-from .acces import store, textes_de, usager_requis
+from .acces import store, usager_requis
 
 bp = Blueprint("pages", __name__)
 
@@ -103,20 +103,23 @@ def mes_demandes() -> str:
                            personne=current_user.personne, nombre_d_etapes=_nombre_d_etapes)
 
 
-def _nombre_d_etapes(demande: Demande) -> int | None:
-    """How many steps the draft's own process version has; None if that version cannot be read (see below)."""
+def _processus_de(demande: Demande) -> ProcessBundle | None:
+    """The application's own process version; None (logged) if it cannot be parsed: its applications go in incident
+    when opened, not on this list."""
     try:
-        return len(textes_de(demande).etapes)
-    except Exception:  # its applications go in incident when opened, not here
+        return store().catalog.engine(demande.version_processus).bundle
+    except Exception:
         current_app.logger.exception("version du processus illisible (demande %s)", demande.id)
         return None
 
 
+def _nombre_d_etapes(demande: Demande) -> int | None:
+    """How many steps the draft's own process version has; None if that version cannot be read."""
+    bundle = _processus_de(demande)
+    return len(textes(bundle).etapes) if bundle is not None else None
+
+
 def _attend_un_agent(demande: Demande) -> bool:
     """At a user task of lane « Agent » of its process (examen, décision): for the applicant, « Demande envoyée »."""
-    try:
-        bundle = current_app.extensions["demandes"].catalog.engine(demande.version_processus).bundle
-    except Exception:  # a version that cannot be parsed: its applications go in incident when opened, not here
-        current_app.logger.exception("version du processus illisible (demande %s)", demande.id)
-        return False
-    return demande.etat in lane_user_tasks(bundle, contrat.AGENT)
+    bundle = _processus_de(demande)
+    return bundle is not None and demande.etat in lane_user_tasks(bundle, contrat.AGENT)
