@@ -88,6 +88,11 @@ class VersionProcessus(db.Model):
     processus: Mapped[str] = mapped_column(String(120))
     fichiers: Mapped[dict[str, str]] = mapped_column(JSON)
     creee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # The current version for new applications is the one activated last: files first seen at start, or a
+    # draft published from the analysts' workspace (F-45). `origine` says which; `publiee_par` who published it.
+    activee_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    origine: Mapped[str] = mapped_column(String(20), default="fichiers", server_default="fichiers")
+    publiee_par: Mapped[str | None] = mapped_column(String(80))
 
 
 class Demande(db.Model):
@@ -101,6 +106,8 @@ class Demande(db.Model):
     etat_libelle: Mapped[str] = mapped_column(String(120))
     formulaire: Mapped[str | None] = mapped_column(String(60))
     etape: Mapped[int | None] = mapped_column(Integer)
+    # The innermost element the application waits at (user task, catch event, end event): the analysts' counts.
+    element: Mapped[str | None] = mapped_column(String(120))
     cas: Mapped[str | None] = mapped_column(String(20))
     numero: Mapped[str | None] = mapped_column(String(19), unique=True)
     saisie_en_cours: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -122,7 +129,11 @@ class Demande(db.Model):
     version_processus: Mapped[VersionProcessus] = relationship()
     __mapper_args__ = {"version_id_col": version}
     # The agents' queue (F-31): deposited applications of some departments, by deposit date.
-    __table_args__ = (Index("ix_demande_departement_deposee_le", "departement", "deposee_le"),)
+    __table_args__ = (
+        Index("ix_demande_departement_deposee_le", "departement", "deposee_le"),
+        # The analysts' process view (F-43): applications per element of one version, without reading workflows.
+        Index("ix_demande_version_element", "version_processus_id", "element"),
+    )
 
 
 class EtatProcessus(db.Model):
@@ -135,12 +146,14 @@ class EtatProcessus(db.Model):
 
 
 class Evenement(db.Model):
-    """Audit log: every step completed, by whom, when, with what (F-42)."""
+    """Audit log: every step completed, by whom, when, with what (F-42).
+
+    Append-only: the database refuses UPDATE and DELETE on it (triggers of migration 0006)."""
 
     __tablename__ = "evenement"
     id: Mapped[int] = mapped_column(primary_key=True)
     demande_id: Mapped[int] = mapped_column(ForeignKey("demande.id"), index=True)
-    le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     acteur: Mapped[str] = mapped_column(String(80))
     nature: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -268,3 +281,42 @@ class Notification(db.Model):
     lue_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     repondue_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     document_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class Analyste(UserMixin, db.Model):
+    """A business analyst (F-45): owns the process; sees diagrams, counts and application numbers, never
+    applicants' personal data or documents. Own table, own login, session id « analyste:<id> »."""
+
+    __tablename__ = "analyste"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    nom: Mapped[str] = mapped_column(String(120))
+    prenom: Mapped[str] = mapped_column(String(120))
+    mot_de_passe: Mapped[str] = mapped_column(String(255))
+    actif: Mapped[bool] = mapped_column(default=True)
+    cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    def get_id(self) -> str:
+        return f"analyste:{self.id}"
+
+    @property
+    def nom_complet(self) -> str:
+        return f"{self.prenom} {self.nom}"
+
+
+class BrouillonProcessus(db.Model):
+    """A copy of the process files edited by an analyst in the browser (F-45), published only once its
+    contract check, decision examples and workflow tests pass on exactly these files (`essais_empreinte`)."""
+
+    __tablename__ = "brouillon_processus"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    analyste_id: Mapped[int] = mapped_column(ForeignKey("analyste.id"), index=True)
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("version_processus.id"))
+    fichiers: Mapped[dict[str, str]] = mapped_column(JSON)
+    etat: Mapped[str] = mapped_column(String(20), default="brouillon")
+    verification: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    essais: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    essais_empreinte: Mapped[str | None] = mapped_column(String(64))
+    publie_version_id: Mapped[int | None] = mapped_column(ForeignKey("version_processus.id"))
+    cree_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    modifie_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

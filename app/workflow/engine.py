@@ -64,6 +64,7 @@ class Status:
     form: str | None
     etape: int | None
     termine: bool
+    element: str | None = None  # the innermost element waited at (the analysts' counts per element)
 
 
 def _make_serializer() -> BpmnWorkflowSerializer:
@@ -222,7 +223,7 @@ class Engine:
         if wf.completed:
             ends = [t for t in wf.get_tasks(state=TaskState.COMPLETED, spec_class=EndEvent) if t.workflow is wf]
             spec = max(ends, key=lambda t: t.last_state_change).task_spec
-            return Status(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, None, None, True)
+            return Status(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, None, None, True, spec.bpmn_id)
         ready = self.ready_tasks(wf)
         first = ready[0] if ready else None
         top = [t for t in wf.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING)
@@ -233,13 +234,22 @@ class Engine:
             + [t for t in top if isinstance(t.task_spec, IntermediateCatchEvent)]
         )
         where = ranked[0].task_spec if ranked else None
+        etat = where.bpmn_id if where else "en_cours"
         return Status(
-            where.bpmn_id if where else "en_cours",
+            etat,
             (where.bpmn_name or where.bpmn_id) if where else "En cours",
             first.form if first else None,
             first.etape if first else None,
             False,
+            first.name if first else self._evenement_attendu(wf) or etat,
         )
+
+    @staticmethod
+    def _evenement_attendu(wf: BpmnWorkflow) -> str | None:
+        """The bpmn id of an intermediate event the workflow waits for, at any depth (not a boundary event)."""
+        waiting = [t for t in wf.get_tasks(state=TaskState.WAITING) if isinstance(t.task_spec, IntermediateCatchEvent)
+                   and t.task_spec.bpmn_id]
+        return waiting[-1].task_spec.bpmn_id if waiting else None
 
     def send_message(self, wf: BpmnWorkflow, name: str, payload: dict[str, Any]) -> None:
         """Deliver a BPMN message (e.g. « notification_lue ») to the event waiting for it."""

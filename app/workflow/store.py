@@ -325,7 +325,7 @@ class DemandeStore:
         status = instance.status()
         demande = instance.demande
         demande.etat, demande.etat_libelle = status.etat, status.etat_libelle
-        demande.formulaire, demande.etape = status.form, status.etape
+        demande.formulaire, demande.etape, demande.element = status.form, status.etape, status.element
         data = instance.data()
         demande.cas = data.get("cas") or demande.cas
         demande.demande_tardive = bool(data.get("demande_tardive"))
