@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 DSFR := app/static/dsfr/dsfr.min.css
+DIAGRAMMES := app/static/vendor/.installe
 CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test install assets db demo worker lint bench fuzz clean
@@ -33,7 +34,20 @@ $(VENV)/.installed: pyproject.toml
 
 # The DSFR is reserved to State services: installing it needs its licence accepted, with
 # DSFR_ACCEPT_LICENSE=1 or a .dsfr.yml (see README). Without it the app runs on a plain stylesheet.
-assets: $(DSFR)
+assets: $(DSFR) $(DIAGRAMMES)
+
+# bpmn-js and dmn-js (the analysts' workspace), served locally: their own npm folder, so no DSFR comes with them.
+$(DIAGRAMMES): tools/diagrammes/package.json tools/diagrammes/package-lock.json
+	cd tools/diagrammes && npm ci --no-audit --no-fund --silent
+	rm -rf app/static/vendor && mkdir -p app/static/vendor/bpmn-js app/static/vendor/dmn-js app/static/vendor/properties-panel
+	cd tools/diagrammes/node_modules && \
+	  cp -r bpmn-js/dist/assets bpmn-js/dist/bpmn-navigated-viewer.production.min.js \
+	    bpmn-js/dist/bpmn-modeler.production.min.js bpmn-js/LICENSE ../../../app/static/vendor/bpmn-js/ && \
+	  cp -r dmn-js/dist/assets dmn-js/dist/dmn-viewer.production.min.js dmn-js/dist/dmn-modeler.production.min.js \
+	    dmn-js/LICENSE ../../../app/static/vendor/dmn-js/ && \
+	  cp bpmn-js-properties-panel/dist/bpmn-js-properties-panel.umd.js @bpmn-io/properties-panel/dist/assets/properties-panel.css \
+	    ../../../app/static/vendor/properties-panel/
+	touch $@
 
 $(DSFR): package.json
 	@if [ "$$DSFR_ACCEPT_LICENSE" = "1" ] || [ -f .dsfr.yml ]; then \
@@ -72,4 +86,4 @@ bench: install
 	$(BIN)/python bench/televersement.py
 
 clean:
-	rm -rf $(VENV) node_modules app/static/dsfr
+	rm -rf $(VENV) node_modules app/static/dsfr tools/diagrammes/node_modules app/static/vendor

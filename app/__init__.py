@@ -60,12 +60,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         raise DemarrageRefuse([Probleme(err.file, err.element, "", err.message)]) from None
     app.extensions["demandes"] = DemandeStore(catalog, lambda: db.session)
 
-    from .views import agent, auth, demarche, errors, notifications, pages
+    from .views import agent, analyste, auth, demarche, errors, notifications, pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(demarche.bp)
     app.register_blueprint(agent.bp)
+    app.register_blueprint(analyste.bp)
     app.register_blueprint(notifications.bp)
     errors.register(app)
     from . import securite

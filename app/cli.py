@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from . import agents, boite_locale, clock, commandes_processus
+from . import agents, analystes, boite_locale, clock, commandes_processus
 from .courriels import envoyer_les_courriels_dus
 from .extensions import db
 from .models import Compte, Personne
@@ -163,6 +163,10 @@ def register(app: Flask) -> None:
             role = (f"préfecture du département {', '.join(agent.departements)}" if agent.departements else
                     "administrateur : demandes d'un département sans agent et incidents (/agent/administration)")
             click.echo(f"  {agent.email:<30} mot de passe {agent.mot_de_passe:<16} {agent.prenom} {agent.nom} — {role}")
+        click.echo("Analyste de démonstration (espace analyste : /analyste/connexion) :")
+        for analyste in analystes.charger_demo(db.session):
+            nom = f"{analyste.prenom} {analyste.nom}"
+            click.echo(f"  {analyste.email:<30} mot de passe {analyste.mot_de_passe:<16} {nom}")
         db.session.commit()
 
     @app.cli.command("agent-creer")
@@ -198,3 +202,25 @@ def register(app: Flask) -> None:
                    "Page de connexion : /agent/connexion")
         if generer:
             click.echo(f"Mot de passe (affiché une seule fois, à transmettre à l'agent) : {mot_de_passe}")
+
+    @app.cli.command("analyste-creer")
+    @click.argument("email")
+    @click.option("--nom", required=True, help="Nom de l'analyste.")
+    @click.option("--prenom", required=True, help="Prénom de l'analyste.")
+    @click.option("--generer-mot-de-passe", "generer", is_flag=True,
+                  help="Génère le mot de passe et l'affiche une seule fois (sinon il est demandé).")
+    def analyste_creer(email: str, nom: str, prenom: str, generer: bool) -> None:
+        """Crée le compte d'un analyste métier (F-45) : diagrammes, décisions, versions du processus ; jamais les
+        données personnelles des usagers."""
+        mot_de_passe = agents.generer_mot_de_passe() if generer else click.prompt(
+            "Mot de passe", hide_input=True, confirmation_prompt="Confirmation du mot de passe")
+        try:
+            analyste = analystes.creer(db.session, email, nom, prenom, mot_de_passe)
+            db.session.commit()
+        except analystes.AnalysteInvalide as err:
+            db.session.rollback()
+            raise click.ClickException(str(err)) from err
+        click.echo(f"Analyste créé : {analyste.nom_complet} <{analyste.email}>. "
+                   "Page de connexion : /analyste/connexion")
+        if generer:
+            click.echo(f"Mot de passe (affiché une seule fois, à transmettre à l'analyste) : {mot_de_passe}")

@@ -3,6 +3,7 @@
 `usager_requis` replaces `login_required` on every applicant page: an agent who opens one gets a
 403 page that sends them back to their queue (an agent's id must never be read as an account id).
 `agent_requis` guards every agent page: not logged in → the agent login page; an applicant → 403.
+`analyste_requis` guards every analyst page (F-45) the same way: analysts, agents and applicants never mix.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from flask import abort, current_app, render_template, url_for
 from flask_login import current_user
 
 from ..extensions import db, login_manager
-from ..models import Agent, Compte, Demande
+from ..models import Agent, Analyste, Compte, Demande
 from ..workflow.store import DemandeStore
 from ..workflow.textes_du_processus import TextesDuProcessus, textes
 
@@ -52,6 +53,10 @@ def est_agent() -> bool:
     return isinstance(utilisateur(), Agent)
 
 
+def est_analyste() -> bool:
+    return isinstance(utilisateur(), Analyste)
+
+
 def est_usager() -> bool:
     return isinstance(utilisateur(), Compte)
 
@@ -67,6 +72,9 @@ def usager_requis(view: Callable[..., Any]) -> Callable[..., Any]:
     def decorated(*args: Any, **kwargs: Any) -> Any:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
+        if est_analyste():
+            return _refus("Cette page est réservée aux usagers. Vous êtes connecté(e) avec un compte analyste.",
+                          url_for("analyste.accueil"), "Retour à l'espace analyste")
         if not est_usager():
             return _refus("Cette page est réservée aux usagers. Vous êtes connecté(e) avec un compte agent.",
                           url_for("agent.demandes"), "Retour à la file des demandes")
@@ -84,6 +92,21 @@ def agent_requis(view: Callable[..., Any]) -> Callable[..., Any]:
             return login_manager.unauthorized()
         if not est_agent():
             return _refus("Cette page est réservée aux agents de préfecture.", url_for("pages.accueil"),
+                          "Retour à l'accueil")
+        return view(*args, **kwargs)
+
+    return decorated
+
+
+def analyste_requis(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An analyst's page: log in on the analyst login page first; applicants and agents are turned away."""
+
+    @wraps(view)
+    def decorated(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if not est_analyste():
+            return _refus("Cette page est réservée aux analystes métier.", url_for("pages.accueil"),
                           "Retour à l'accueil")
         return view(*args, **kwargs)
 

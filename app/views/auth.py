@@ -39,7 +39,7 @@ from .. import comptes, franceconnect, limites, sessions
 from ..entiers import entier
 from ..extensions import db, login_manager
 from ..forms.fields import FrenchDateField, PastDate, required
-from ..models import Agent, Compte
+from ..models import Agent, Analyste, Compte
 from ..redirections import chemin_du_site
 
 bp = Blueprint("auth", __name__)
@@ -153,15 +153,20 @@ def trop_de_tentatives(err: limites.TropDeTentatives) -> tuple[str, int, dict[st
 # --- Sessions -----------------------------------------------------------------------------------------------------
 
 
+_COMPTES: dict[str, type] = {"usager": Compte, "agent": Agent, "analyste": Analyste}
+_CONNEXIONS = {"agent": "agent.connexion", "analyste": "analyste.connexion"}
+
+
 @login_manager.user_loader
-def load_user(user_id: str) -> Compte | Agent | None:
-    """« usager:<id> » is an applicant's account, « agent:<id> » a prefecture agent (F-30); inactive ones are out,
+def load_user(user_id: str) -> Compte | Agent | Analyste | None:
+    """« usager:<id> » is an applicant's account, « agent:<id> » a prefecture agent (F-30), « analyste:<id> » a
+    business analyst (F-45); inactive ones are out,
     and so is a session whose server-side row is gone or idle (app/sessions.py)."""
     kind, _, raw = user_id.partition(":")
     ident = entier(raw)
-    if kind not in ("usager", "agent") or ident is None or sessions.etat(user_id) != sessions.VALIDE:
+    if kind not in _COMPTES or ident is None or sessions.etat(user_id) != sessions.VALIDE:
         return None
-    user = db.session.get(Compte if kind == "usager" else Agent, ident)
+    user = db.session.get(_COMPTES[kind], ident)
     return user if user is not None and user.actif else None
 
 
@@ -183,8 +188,8 @@ def controler_la_session() -> Response | None:
     minutes = current_app.config["SESSION_INACTIVITE_MINUTES"]
     flash(f"Votre session a expiré après {minutes} minute{'s' if minutes > 1 else ''} sans activité. "
           "Veuillez vous identifier à nouveau.", "info")
-    agent = request.blueprint == "agent" or acteur.startswith("agent:")
-    page_de_connexion = "agent.connexion" if agent else "auth.connexion"
+    espace = request.blueprint if request.blueprint in _CONNEXIONS else acteur.partition(":")[0]
+    page_de_connexion = _CONNEXIONS.get(espace, "auth.connexion")
     if request.endpoint == page_de_connexion:
         return None
     suivant = chemin_du_site(request.full_path.rstrip("?")) if request.method in ("GET", "HEAD") else None

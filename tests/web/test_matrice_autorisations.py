@@ -6,7 +6,7 @@ the real process (deposit, a complement round answered, a favourable decision), 
 points at a real row: the application, one of its documents, a notification.
 
 Roles: a visitor, the application's owner, another applicant, the agent who took the application, another agent
-of the same prefecture, an agent of another prefecture, an administrator (of another prefecture).
+of the same prefecture, an agent of another prefecture, an administrator (of another prefecture), an analyst.
 """
 
 from __future__ import annotations
@@ -33,15 +33,17 @@ from tests.web.helpers import login
 pytestmark = pytest.mark.feature("F-48")
 
 ROLES = ("anonyme", "proprietaire", "autre_usager", "agent_affecte", "agent_meme_prefecture",
-         "agent_autre_prefecture", "administrateur")
-AGENTS = ROLES[3:]
+         "agent_autre_prefecture", "administrateur", "analyste")
+AGENTS = ROLES[3:7]
 USAGERS = ("proprietaire", "autre_usager")
 
 # What a role gets: the page or the action (OK), or one of the refusals.
 OK, CONNEXION, CONNEXION_AGENT, REFUSE, INTROUVABLE = "ok", "connexion", "connexion agent", "403", "404"
+CONNEXION_ANALYSTE = "connexion analyste"
 
 MEME_AGENT = {"email": "agent2.nord@test.example.org", "mot_de_passe": "Agent-Nord-2!"}
 ADMIN = {"email": "admin@test.example.org", "mot_de_passe": "Admin-Test-1!"}
+ANALYSTE_DEMO = {"email": "analyste@demo.example.org", "mot_de_passe": "Demo-Analyste-1!"}
 
 
 def _pour(defaut: str, **roles: str) -> dict[str, str]:
@@ -52,13 +54,15 @@ PUBLIC = _pour(OK)
 CONNECTE = _pour(OK, anonyme=CONNEXION)
 USAGER = _pour(REFUSE, anonyme=CONNEXION, proprietaire=OK, autre_usager=OK)
 PROPRIETAIRE = _pour(REFUSE, anonyme=CONNEXION, proprietaire=OK, autre_usager=INTROUVABLE)
-AGENT = _pour(OK, anonyme=CONNEXION_AGENT, proprietaire=REFUSE, autre_usager=REFUSE)
+AGENT = _pour(OK, anonyme=CONNEXION_AGENT, proprietaire=REFUSE, autre_usager=REFUSE, analyste=REFUSE)
 PREFECTURE = _pour(INTROUVABLE, anonyme=CONNEXION_AGENT, proprietaire=REFUSE, autre_usager=REFUSE,
-                   agent_affecte=OK, agent_meme_prefecture=OK)
+                   agent_affecte=OK, agent_meme_prefecture=OK, analyste=REFUSE)
 AFFECTE = {**PREFECTURE, "agent_meme_prefecture": REFUSE}
 ADMINISTRATEUR = _pour(REFUSE, anonyme=CONNEXION_AGENT, administrateur=OK)
 # FranceConnect is not configured in the tests: its return URL does not exist for anyone.
 SANS_FRANCECONNECT = _pour(INTROUVABLE)
+# The analysts' space (F-45): analysts only; applicants and agents are turned away.
+ANALYSTE = _pour(REFUSE, anonyme=CONNEXION_ANALYSTE, analyste=OK)
 
 ATTENDU: dict[tuple[str, str], dict[str, str]] = {
     ("pages.accueil", "GET"): PUBLIC,
@@ -108,6 +112,10 @@ ATTENDU: dict[tuple[str, str], dict[str, str]] = {
     ("agent.document", "GET"): PREFECTURE,
     ("agent.attestation", "GET"): PREFECTURE,
     ("agent.administration", "GET"): ADMINISTRATEUR,
+    ("analyste.connexion", "GET"): PUBLIC,
+    ("analyste.connexion", "POST"): PUBLIC,
+    ("analyste.deconnexion", "POST"): ANALYSTE,
+    ("analyste.accueil", "GET"): ANALYSTE,
 }
 
 
@@ -133,6 +141,10 @@ class Monde:
                 assert login_agent(client, NORD).status_code == 302
             elif role == "agent_autre_prefecture":
                 assert login_agent(client, PARIS).status_code == 302
+            elif role == "analyste":
+                page = client.get("/analyste/connexion").get_data(as_text=True)
+                reponse = client.post("/analyste/connexion", data={"csrf_token": _jeton(page), **ANALYSTE_DEMO})
+                assert reponse.status_code == 302, reponse.get_data(as_text=True)
             elif role in ("agent_meme_prefecture", "administrateur"):
                 compte = MEME_AGENT if role == "agent_meme_prefecture" else ADMIN
                 page = client.get("/agent/connexion").get_data(as_text=True)
@@ -231,6 +243,8 @@ def _issue(reponse: Any) -> str:
         chemin = reponse.location.split("?", 1)[0]
         if chemin.endswith("/agent/connexion"):
             return CONNEXION_AGENT
+        if chemin.endswith("/analyste/connexion"):
+            return CONNEXION_ANALYSTE
         if chemin.endswith("/connexion"):
             return CONNEXION
     assert reponse.status_code < 500, f"{reponse.status_code} : {reponse.get_data(as_text=True)[:300]}"
@@ -240,6 +254,8 @@ def _issue(reponse: Any) -> str:
 def _page_avec_jeton(role: str) -> str:
     if role == "anonyme":
         return "/connexion"
+    if role == "analyste":
+        return "/analyste/"
     return "/mes-demandes" if role in USAGERS else "/agent/demandes"
 
 
