@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -30,10 +30,24 @@ ECHECS_PAR_EMAIL = limites.Regle("analyste-email", 5, timedelta(minutes=15))
 ECHECS_PAR_ADRESSE_IP = limites.Regle("analyste-adresse", 30, timedelta(minutes=15))
 
 
+# The analysts' menu, in order; a page not (yet) in this build is left out rather than linked to a 404.
+MENU = (
+    ("analyste.accueil", "Accueil"),
+    ("analyste.versions", "Versions du processus"),
+    ("analyste.processus", "Diagramme et positions"),
+    ("analyste.decisions", "Tables de décision"),
+    ("analyste.couverture", "Couverture des tests"),
+    ("analyste.brouillons", "Brouillons et publication"),
+)
+
+
 @bp.app_context_processor
 def analyste_connecte() -> dict[str, Any]:
-    """The header shows the analyst's links when an analyst is logged in."""
-    return {"analyste_connecte": current_user if est_analyste() else None}
+    """The header shows the analyst's links when an analyst is logged in; their pages, the menu."""
+    if not est_analyste():
+        return {"analyste_connecte": None}
+    menu = [(endpoint, libelle) for endpoint, libelle in MENU if endpoint in current_app.view_functions]
+    return {"analyste_connecte": current_user, "menu_analyste": menu}
 
 
 class ConnexionAnalysteForm(FlaskForm):
