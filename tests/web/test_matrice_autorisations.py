@@ -23,7 +23,17 @@ from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.models import Agent, AgentPrefecture, Compte, Demande, Document, Notification, Personne
+from app.models import (
+    Agent,
+    AgentPrefecture,
+    Analyste,
+    BrouillonProcessus,
+    Compte,
+    Demande,
+    Document,
+    Notification,
+    Personne,
+)
 from app.register import demo_people
 from tests.web import instruction as parcours
 from tests.web.agent_outils import NORD, PARIS, lire_et_repondre, login_agent, prendre
@@ -212,8 +222,23 @@ def monde(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[M
             Personne.numero_etranger == proprietaire.numero_etranger))
         assert db.session.get(Demande, demande_id).compte_id == compte.id
     assert notification_id is not None, "the favourable decision has no notification with its attestation"
-    yield Monde(app, {"demande_id": demande_id, "document_id": document_id, "notification_id": notification_id},
-                agent_nord)
+    yield Monde(app, {"demande_id": demande_id, "document_id": document_id, "notification_id": notification_id,
+                      **_ids_du_processus(app, demande_id)}, agent_nord)
+
+
+def _ids_du_processus(app: Any, demande_id: int) -> dict[str, Any]:
+    """What the analysts' pages take in their URLs: the application's version, the element it stands at, a decision,
+    a file of that version, and a draft of the demo analyst."""
+    with app.app_context():
+        demande = db.session.get(Demande, demande_id)
+        version = demande.version_processus
+        analyste = db.session.scalar(select(Analyste).where(Analyste.email == ANALYSTE_DEMO["email"]))
+        brouillon = BrouillonProcessus(analyste_id=analyste.id, base_version_id=version.id,
+                                       fichiers=dict(version.fichiers))
+        db.session.add(brouillon)
+        db.session.commit()
+        return {"version_id": version.id, "element_id": demande.element, "decision_id": "cas_usager",
+                "nom": next(nom for nom in version.fichiers if nom.endswith(".bpmn")), "brouillon_id": brouillon.id}
 
 
 # --- The matrix -----------------------------------------------------------------------------------------------------
