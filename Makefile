@@ -8,7 +8,7 @@ DSFR := app/static/dsfr/dsfr.min.css
 DIAGRAMMES := app/static/vendor/.installe
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install assets db demo worker lint bench fuzz clean
+.PHONY: run test install assets db demo worker lint bench fuzz clean couverture
 
 # The worker (mail outbox, then timers) runs beside the web server and stops with it.
 # Without SMTP_HOST it writes each mail to MAIL_DOSSIER (default as in app/config.py), never to a web page.
@@ -20,9 +20,23 @@ run: install assets db demo
 	$(FLASK) worker & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# The workflow tests record the sequence flows they take (F-45): the build fails if a flow is never taken. The relevé
+# of an earlier run is removed first, so only this run's is checked.
+RELEVE = $${INSTANCE_DIR:-instance}/couverture-processus.json
+
 test: install assets $(CHROMIUM)
 	$(BIN)/ruff check app tests bench
-	CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+	rm -f $(RELEVE)
+	CHROMIUM=$(CHROMIUM) COUVERTURE_PROCESSUS=$(RELEVE) $(BIN)/python -m pytest
+	$(FLASK) processus couverture --releve $(RELEVE)
+
+# Path coverage alone: the workflow tests with the recorder (the re-saved files' rerun adds no flow), then the flows
+# never taken, per process. The analysts' page « Couverture des tests » reads the same file.
+couverture: install
+	rm -f $(RELEVE)
+	COUVERTURE_PROCESSUS=$(RELEVE) $(BIN)/python -m pytest -q -p no:cacheprovider tests/workflow \
+	  --ignore=tests/workflow/test_resauvegarde.py
+	$(FLASK) processus couverture --releve $(RELEVE)
 
 install: $(VENV)/.installed
 

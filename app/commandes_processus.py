@@ -81,3 +81,86 @@ def register(app: Flask) -> None:
             return
         sortie.write_text(texte, encoding="utf-8")
         click.echo(f"Catalogue écrit dans {sortie}.")
+
+    @processus.command("couverture")
+    @click.option("--releve", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Relevé écrit par les tests du processus (COUVERTURE_PROCESSUS=FICHIER) ; "
+                       "par défaut COUVERTURE_FICHIER.")
+    def couverture_commande(releve: Path | None) -> None:
+        """Les flux de séquence qu'aucun test du processus ne prend, par processus des fichiers actuels (F-45) ;
+        sortie non nulle s'il y en a. Le relevé se produit avec « make couverture »."""
+        from .workflow import couverture
+        from .workflow.specs import content_hash
+
+        try:
+            lu = couverture.lire_releve(releve or Path(app.config["COUVERTURE_FICHIER"]))
+        except couverture.ReleveIllisible as err:
+            click.echo(f"Couverture impossible : {err}", err=True)
+            raise SystemExit(2) from None
+        files = read_process_files(app.config["BPMN_DIR"], app.config["DMN_DIR"])
+        resultats = couverture.couverture(files, lu.flux)
+        click.echo(couverture.rapport(resultats, lu, content_hash(files)))
+        if any(p.non_pris for p in resultats):
+            raise SystemExit(1)
+
+    @processus.command("versions")
+    def versions_commande() -> None:
+        """Les versions du processus : empreinte, dates, origine, fichiers changés, demandes en cours (F-41)."""
+        from . import clock, versions
+        from .extensions import db
+
+        lignes = versions.lister(db.session, app.extensions["demandes"].catalog)
+        entetes = ("N°", "Empreinte", "Vue le", "Activée le", "Origine", "En cours", "Fichiers changés")
+        rangs = [(f"{ligne.id}{' *' if ligne.courante else ''}", ligne.court,
+                  f"{clock.paris(ligne.creee_le):%d/%m/%Y %H:%M}",
+                  f"{clock.paris(ligne.activee_le):%d/%m/%Y %H:%M}" if ligne.activee_le else "—",
+                  ligne.origine + (f" ({ligne.publiee_par})" if ligne.publiee_par else ""), str(ligne.en_cours),
+                  ligne.changements) for ligne in lignes]
+        largeurs = [max(len(str(r[i])) for r in [entetes, *rangs]) for i in range(len(entetes) - 1)]
+        for rang in [entetes, *rangs]:
+            click.echo("  ".join(str(v).ljust(w) for v, w in zip(rang, largeurs, strict=False)) + "  " + rang[-1])
+        click.echo("* : la version que prennent les nouvelles demandes.")
+
+    @processus.command("migrer")
+    @click.option("--de", "de_", required=True, metavar="V1", help="Version de départ : numéro ou début d'empreinte.")
+    @click.option("--vers", "vers_", required=True, metavar="V2", help="Version d'arrivée, plus récente.")
+    @click.option("--simulation", is_flag=True, help="Dit seulement ce qui se passerait : rien n'est modifié.")
+    def migrer_commande(de_: str, vers_: str, simulation: bool) -> None:
+        """Déplace les demandes en cours de la version V1 vers la version V2 plus récente, celles qui le peuvent
+        (tâche en cours présente dans V2, données compatibles) ; rapport par demande (F-44)."""
+        from . import clock, versions
+        from .extensions import db
+
+        try:
+            de = versions.trouver(db.session, de_)
+            vers = versions.trouver(db.session, vers_)
+            versions.verifier_sens(de, vers)
+        except versions.VersionIntrouvable as err:
+            click.echo(f"Migration impossible : {err}.", err=True)
+            raise SystemExit(2) from None
+
+        def afficher(ligne: versions.LigneMigration) -> None:
+            if ligne.deplacee:
+                verdict = "déplacée"
+            elif ligne.verdict.peut:
+                verdict = "peut être déplacée"
+            else:
+                verdict = "reste en " + de.empreinte[:versions.COURT]
+            click.echo(f"- {ligne.libelle} (à « {ligne.element} ») : {verdict}")
+            for raison in ligne.verdict.raisons:
+                click.echo(f"    · {raison}")
+
+        titre = "Simulation de la migration" if simulation else "Migration"
+        click.echo(f"{titre} de la version {de.id} ({de.empreinte[:versions.COURT]}) vers la version {vers.id} "
+                   f"({vers.empreinte[:versions.COURT]}) :")
+        rapport = versions.migrer(db.session, app.extensions["demandes"], de, vers, "systeme:migration",
+                                  clock.today(), simulation, afficher)
+        total = len(rapport.lignes)
+        if simulation:
+            click.echo(f"Total : {total} demande(s) en cours ; {rapport.peuvent} peuvent être déplacées, "
+                       f"{total - rapport.peuvent} restent. Rien n'a été modifié (simulation).")
+        else:
+            click.echo(f"Total : {total} demande(s) en cours ; {rapport.deplacees} déplacée(s), "
+                       f"{total - rapport.deplacees} restent, {rapport.erreurs} erreur(s).")
+        if not rapport.complet:
+            raise SystemExit(1)

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 from . import documents
 from .forms.repondre_complement import MAINTENIR, METTRE_A_JOUR
 from .models import Document
+from .televersements import fiche
+from .workflow.store import journaliser
 
 EPHOTO = re.compile(r"^\d{22}$")
 EPHOTO_INVALIDE = ("Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto (22 chiffres) » : "
@@ -61,11 +63,13 @@ def erreurs_ephoto(form: Any, pieces: dict[str, dict[str, Any]], formulaire: Any
 
 
 def reponse(session: Session, demande_id: int, tour: int, data: dict[str, Any], valeurs: dict[str, Any],
-            pieces: dict[str, dict[str, Any]], formulaire: Any) -> tuple[dict[str, Any], list[Path]]:
+            pieces: dict[str, dict[str, Any]], formulaire: Any,
+            acteur: str = "usager") -> tuple[dict[str, Any], list[Path]]:
     """The values given to the process with the answer, and the files to unlink after commit.
 
     For each document: the choice and the reasons (from the form), and the new files (or ephoto
-    number) when updated; `documents` (the current files per document) follows the updates.
+    number) when updated; `documents` (the current files per document) follows the updates. Each document
+    maintained or replaced is an event of the audit log (F-42), written by `acteur`.
     """
     valeurs = {**valeurs, "reponse_complement": {c: dict(r) for c, r in valeurs["reponse_complement"].items()}}
     actuels = {code: list(ids) for code, ids in (data.get("documents") or {}).items()}
@@ -73,11 +77,19 @@ def reponse(session: Session, demande_id: int, tour: int, data: dict[str, Any], 
     abandonnes: list[Document] = []
     for code, choix in valeurs["reponse_complement"].items():
         choix["fichiers"] = []
+        evenement: dict[str, Any] = {"piece": code, "tour": tour, "fichiers": actuels.get(code, [])}
         if choix["choix"] == MAINTENIR:
             abandonnes.extend(du_tour.get(code, []))
+            journaliser(session, demande_id, acteur, "document_maintenu", {
+                **evenement, "raison": choix.get("raison", ""),
+                "ecartes": [fiche(d) for d in du_tour.get(code, [])]})
         elif pieces.get(code, {}).get("nature") == "ephoto":
             choix["ephoto"] = valeurs["ephoto"] = ephoto_saisi(formulaire, code)
+            journaliser(session, demande_id, acteur, "document_remplace", {
+                "piece": code, "tour": tour, "ephoto": choix["ephoto"]})
         else:
+            journaliser(session, demande_id, acteur, "document_remplace", {
+                **evenement, "remplaces": actuels.get(code, []), "fichiers": [fiche(d) for d in du_tour.get(code, [])]})
             choix["fichiers"] = actuels[code] = [d.id for d in du_tour.get(code, [])]
     valeurs["documents"] = actuels
     valeurs["tour_complement"] = tour

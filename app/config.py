@@ -55,6 +55,8 @@ def load() -> dict[str, object]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "DOCUMENTS_DIR": Path(os.environ.get("DOCUMENTS_DIR", instance / "documents")),
+        # The last relevé of the workflow tests (`make couverture`), read by the analysts' coverage page.
+        "COUVERTURE_FICHIER": Path(os.environ.get("COUVERTURE_FICHIER", instance / "couverture-processus.json")),
         "URL_BASE": os.environ.get("URL_BASE", "http://127.0.0.1:5000"),
         "SMTP_HOST": os.environ.get("SMTP_HOST", ""),
         "SMTP_PORT": int(os.environ.get("SMTP_PORT", "587")),

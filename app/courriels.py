@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from . import boite_locale, clock
 from .models import Courriel
+from .workflow.store import journaliser
 
 A_ENVOYER, EN_COURS, ENVOYE, ECHEC = "a_envoyer", "en_cours", "envoye", "echec"
 MAX_TENTATIVES = 8
@@ -71,6 +72,9 @@ def mettre_en_file(
     )
     session.add(courriel)
     session.flush()
+    if demande_id is not None:  # an account's mails (creation, password) are not an application's events
+        journaliser(session, demande_id, "systeme", "courriel_en_file", {
+            "courriel": courriel.id, "modele": modele, "destinataire": destinataire, "sujet": courriel.sujet})
     return courriel
 
 
@@ -186,13 +190,25 @@ def envoyer_les_courriels_dus(session: Session, limite: int = 50) -> dict[str, i
             else:
                 courriel.etat = A_ENVOYER
                 courriel.prochain_essai = clock.now() + delai_avant_nouvel_essai(courriel.tentatives)
+            _journaliser(session, courriel, "courriel_echec", {"erreur": courriel.derniere_erreur,
+                                                               "tentative": courriel.tentatives,
+                                                               "abandonne": courriel.etat == ECHEC})
         else:
             courriel.tentatives += 1
             courriel.etat, courriel.envoye_le, courriel.reserve_jusqua = ENVOYE, clock.now(), None
             courriel.derniere_erreur = None
+            _journaliser(session, courriel, "courriel_envoye", {"message_id": courriel.message_id,
+                                                                "tentative": courriel.tentatives})
         bilan[courriel.etat] += 1
         session.commit()
     return bilan
+
+
+def _journaliser(session: Session, courriel: Courriel, nature: str, detail: dict[str, Any]) -> None:
+    """The outcome in the application's audit log, in the worker's transaction that records it (F-42)."""
+    if courriel.demande_id is not None:
+        journaliser(session, courriel.demande_id, "systeme:courriels", nature,
+                    {"courriel": courriel.id, "sujet": courriel.sujet, **detail})
 
 
 def prochain_reveil(session: Session) -> datetime | None:

@@ -12,18 +12,19 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, object_session
 
+from . import journal
 from .entiers import entier
+from .journal import Fait
 from .models import (
     Agent,
     AgentPrefecture,
     Compte,
-    Courriel,
     Demande,
     Document,
     Evenement,
@@ -150,9 +151,10 @@ def etats_en_usage(session: Session, catalog: ProcessCatalog) -> Etats:
     Every row of `version_processus` is read (a few rows: one per set of process files ever used) rather than the
     versions of deposited applications, which would scan `demande` on every page of the queue; a version only
     drafts use adds state names that no deposited application carries, so the filters' results are the same."""
-    if catalog.current.content_hash not in _ETATS_PAR_VERSION:
-        _ETATS_PAR_VERSION[catalog.current.content_hash] = Etats.du_processus(catalog.current)
-    etats = [_ETATS_PAR_VERSION[catalog.current.content_hash]]
+    courante = catalog.current_bundle(session)  # the version new applications take (published or read at start)
+    if courante.content_hash not in _ETATS_PAR_VERSION:
+        _ETATS_PAR_VERSION[courante.content_hash] = Etats.du_processus(courante)
+    etats = [_ETATS_PAR_VERSION[courante.content_hash]]
     for ident, empreinte in session.execute(select(VersionProcessus.id, VersionProcessus.empreinte)):
         if empreinte not in _ETATS_PAR_VERSION:
             try:
@@ -473,111 +475,8 @@ def revue(session: Session, demande: Demande, data: dict[str, Any], bundle: Proc
 # --- History (F-42) ------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Fait:
-    """One line of the history: when, who, what."""
-
-    le: datetime
-    acteur: str
-    libelle: str
-    details: tuple[str, ...] = ()
-    rang: int = 0  # 0 a logged step, 1 a notification, 2 an e-mail
-
-
-# What the application's pages do besides the process (the process's labels: _libelle_du_processus, _etape).
-NATURES = {
-    "etape_precedente": "Retour à l'étape précédente",
-    "prise_en_charge": "Demande prise en charge",
-    "liberation": "Demande libérée (remise dans la file)",
-}
-COURRIELS = {"a_envoyer": "en attente d'envoi", "envoye": "envoyé", "echec": "en échec"}
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-class _Acteurs:
-    def __init__(self, session: Session, demande: Demande) -> None:
-        self.session, self.demande, self.agents = session, demande, {}
-
-    def __call__(self, acteur: str) -> str:
-        genre, _, ident = (acteur or "").partition(":")
-        if genre == "usager":
-            return f"Usager ({self.demande.compte.personne.nom_complet})"
-        if genre == "agent" and entier(ident) is not None:
-            if ident not in self.agents:
-                agent = self.session.get(Agent, entier(ident))
-                self.agents[ident] = f"Agent : {agent.nom_complet}" if agent else "Agent"
-            return self.agents[ident]
-        return "Système" if genre in ("systeme", "") else acteur
-
-
-def _etape(evenement: Evenement, processus: TextesDuProcessus, pieces_titres: dict[str, str]) -> tuple[str, tuple]:
-    """A completed task: its label as the diagram states it (properties `historique…`, else its name); the details
-    of what the agent gave (opinions on documents, the decision), read from the values themselves."""
-    detail = evenement.detail or {}
-    tache, valeurs = detail.get("tache", ""), detail.get("valeurs", {}) or {}
-    details = tuple(f"{pieces_titres.get(c, c)} : non valide — {a.get('observation', '')}"
-                    for c, a in (valeurs.get("avis_documents") or {}).items() if not a.get("valide"))
-    if valeurs.get("decision") == "favorable":
-        debut, fin = _jj_mm_aaaa(valeurs.get("titre_debut")), _jj_mm_aaaa(valeurs.get("titre_fin"))
-        details += (f"Carte de séjour temporaire valable du {debut} au {fin} ; montant des taxes : "
-                    f"{valeurs.get('montant_taxe', 0)} €",)
-    elif valeurs.get("decision"):
-        details += (f"Motif : {valeurs.get('motif_refus', '')}",)
-    return processus.libelle_tache_validee(tache, valeurs), details
-
-
-def _libelle_du_processus(evenement: Evenement, processus: TextesDuProcessus) -> str | None:
-    """The label of an engine event (start, abandon, message, timer) from the element that caught it."""
-    nature = evenement.nature
-    if nature == "demande_creee":
-        return processus.libelle_debut()
-    if nature == "demande_abandonnee":
-        return processus.libelle_message(contrat.ABANDON.nom)
-    if nature.startswith("message:"):
-        return processus.libelle_message(nature.partition(":")[2])
-    if nature == "delai_echu":
-        return processus.libelle_delai((evenement.detail or {}).get("avant"))
-    return None
-
-
-def _jj_mm_aaaa(valeur: Any) -> str:
-    texte = str(valeur or "")
-    return f"{texte[8:10]}/{texte[5:7]}/{texte[:4]}" if re.match(r"^\d{4}-\d{2}-\d{2}", texte) else texte
-
-
 def historique(session: Session, demande: Demande, processus: TextesDuProcessus,
                pieces_titres: dict[str, str]) -> list[Fait]:
-    """The audit log of the application with its notifications and e-mails, oldest first, in French."""
-    acteur = _Acteurs(session, demande)
-    faits: list[Fait] = []
-    for e in session.scalars(select(Evenement).where(Evenement.demande_id == demande.id).order_by(Evenement.id)):
-        if e.nature == "etape_validee":
-            libelle, details = _etape(e, processus, pieces_titres)
-        else:
-            libelle = (_libelle_du_processus(e, processus) or NATURES.get(e.nature)
-                       or e.nature.replace("_", " ").capitalize())
-            details = ()
-            precedent = (e.detail or {}).get("precedent") if e.nature == "prise_en_charge" else None
-            if precedent:
-                details = ("À la place de " + acteur(f"agent:{precedent}").removeprefix("Agent : "),)
-        faits.append(Fait(_utc(e.le), acteur(e.acteur), libelle, details))
-    for n in session.scalars(select(Notification).where(Notification.demande_id == demande.id)):
-        faits.append(Fait(_utc(n.creee_le), "Système", f"Notification « {n.objet} » adressée à l'usager", rang=1))
-        if n.lue_le:
-            faits.append(Fait(_utc(n.lue_le), acteur("usager:"), f"Notification « {n.objet} » lue", rang=1))
-    for c in session.scalars(select(Courriel).where(Courriel.demande_id == demande.id)):
-        faits.append(Fait(_utc(c.cree_le), "Système", f"Courriel « {c.sujet} » à {c.destinataire}",
-                          (f"État : {COURRIELS.get(c.etat, c.etat)}",), rang=2))
-    # A step's notification and e-mail are written while the engine runs, just before the step is logged:
-    # each is shown after the step that caused it (the first one logged within two seconds).
-    etapes = sorted(f.le for f in faits if f.rang == 0)
-
-    def moment(fait: Fait) -> datetime:
-        if fait.rang == 0:
-            return fait.le
-        return next((le for le in etapes if timedelta(0) <= le - fait.le <= timedelta(seconds=2)), fait.le)
-
-    return sorted(faits, key=lambda f: (moment(f), f.rang, f.le))
+    """The application's timeline, oldest first, in French: its audit log only (app/journal.py), where every
+    step, service task, notification, e-mail and document is an event."""
+    return journal.chronologie(session, demande, processus, pieces_titres)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from . import documents
 from .entiers import entier
 from .models import Document
+from .workflow.store import journaliser
 
 
 def recevoir(session: Session, demande_id: int, compte_id: int, pieces: dict[str, dict[str, Any]],
@@ -29,11 +30,19 @@ def recevoir(session: Session, demande_id: int, compte_id: int, pieces: dict[str
             refus.append((televersement.code, televersement.refus or ""))
             continue
         try:
-            documents.joindre(session, demande_id, compte_id, pieces[televersement.code], televersement.recu,
-                              apres_commit, tour)
+            document = documents.joindre(session, demande_id, compte_id, pieces[televersement.code],
+                                         televersement.recu, apres_commit, tour)
         except documents.DocumentRefuse as err:
             refus.append((televersement.code, str(err)))
+        else:
+            journaliser(session, demande_id, f"usager:{compte_id}", "document_televerse", fiche(document))
     return refus
+
+
+def fiche(document: Document) -> dict[str, Any]:
+    """What the audit log keeps of a file: which document, its name, size and SHA-256, never its content."""
+    return {"document": document.id, "piece": document.piece, "nom": document.nom_original,
+            "taille": document.taille, "sha256": document.sha256, "tour": document.tour}
 
 
 def retirer(session: Session, demande_id: int, document_id: str, apres_commit: list[Callable[[], None]],
@@ -44,5 +53,6 @@ def retirer(session: Session, demande_id: int, document_id: str, apres_commit: l
     document = session.get(Document, ident) if ident is not None else None
     if document is None or document.demande_id != demande_id or (tour is not None and document.tour != tour):
         return
+    journaliser(session, demande_id, f"usager:{document.compte_id}", "document_supprime", fiche(document))
     orphelins: list[Path] = documents.supprimer(session, [document])
     apres_commit.append(lambda: documents.effacer_fichiers(orphelins))

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from ..courriels import mettre_en_file
 from ..models import Document, Notification
 from ..workflow import contrat
+from ..workflow.store import journaliser
 
 
 def _documents_non_valides(ctx: Any) -> list[dict[str, Any]]:
@@ -58,6 +59,8 @@ def handle(ctx: Any, nature: str) -> dict[str, Any]:
                                 objet=declaree.objet, contenu=_serialisable(contenu), document_sha256=attestation)
     ctx.session.add(notification)
     ctx.session.flush()
+    journaliser(ctx.session, demande.id, "systeme", "notification_envoyee",
+                {"notification": notification.id, "nature": nature, "objet": notification.objet})
     mettre_en_file(ctx.session, declaree.courriel, demande.compte.email,
                    {"lien": current_app.config["URL_BASE"] + "/connexion"},
                    demande_id=demande.id, compte_id=demande.compte_id)

@@ -292,3 +292,11 @@ def attestation(demande_id: int) -> Response:
     with store().open(demande.id, clock.today(), write=False) as instance:
         sha = (instance.data().get("attestation") or {}).get("sha256")
     return documents.servir(sha, "application/pdf", f"attestation-{demande.numero}.pdf")
+
+
+# The other pages of this space live in their own modules: importing them adds their routes to `bp`.
+from . import (  # noqa: E402, F401
+    agent_journal,
+    agent_parcours,
+    agent_processus,
+)

@@ -16,10 +16,10 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired
 
-from .. import analystes, limites, sessions
+from .. import analystes, limites, sessions, versions
 from ..extensions import db, login_manager
 from ..forms.fields import required
-from .acces import analyste_requis, est_analyste
+from .acces import analyste_requis, est_analyste, store
 from .auth import ouvrir_session, suivant_ou
 
 bp = Blueprint("analyste", __name__, url_prefix="/analyste")
@@ -92,5 +92,19 @@ def deconnexion() -> Response:
 @bp.route("/")
 @analyste_requis
 def accueil() -> str:
-    """L'accueil de l'espace analyste : ce qu'il contient."""
-    return render_template("analyste/accueil.html")
+    """L'accueil de l'espace analyste : la version courante, ses demandes en cours, ce que contient l'espace."""
+    lignes = versions.lister(db.session, store().catalog)
+    courante = next((ligne for ligne in lignes if ligne.courante), None)
+    return render_template("analyste/accueil.html", courante=courante, nombre_versions=len(lignes),
+                           en_cours=sum(ligne.en_cours for ligne in lignes))
+
+
+# The other pages of this space live in their own modules: importing them adds their routes to `bp`.
+from . import (  # noqa: E402, F401
+    analyste_brouillons,
+    analyste_decisions,
+    analyste_modeleur,
+    analyste_parcours,
+    analyste_processus,
+    analyste_versions,
+)

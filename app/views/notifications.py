@@ -25,7 +25,7 @@ from ..timers import maintenant
 from ..workflow import contrat
 from ..workflow.contrat import DELAI_REPONSE
 from ..workflow.engine import ReadyTask, WorkflowStateError
-from ..workflow.store import Instance
+from ..workflow.store import Instance, journaliser
 from .acces import a_moi_ou_404, acteur, est_usager, store, textes_de, usager_requis
 from .taches import ApresCommit, Envoi, PageDeTache, saisie_en_cours
 
@@ -101,8 +101,10 @@ def _derniere_demande_de_complement(notification: Notification) -> bool:
 def _ouvrir(notification: Notification) -> None:
     """Record the first opening; for the complement the process waits on, tell the process (same transaction)."""
     if notification.nature != COMPLEMENT:  # the first opening only, even from two tabs at once
-        db.session.execute(update(Notification).where(Notification.id == notification.id,
-                                                      Notification.lue_le.is_(None)).values(lue_le=clock.now()))
+        ouverte = db.session.execute(update(Notification).where(
+            Notification.id == notification.id, Notification.lue_le.is_(None)).values(lue_le=clock.now())).rowcount
+        if ouverte:
+            _journaliser_ouverture(notification)
         db.session.commit()
         return
     try:
@@ -111,6 +113,7 @@ def _ouvrir(notification: Notification) -> None:
             if notification.lue_le is not None:
                 return
             notification.lue_le = clock.now()
+            _journaliser_ouverture(notification)
             if _derniere_demande_de_complement(notification):
                 try:
                     instance.message(MESSAGE_LUE, {"lue_le": notification.lue_le.isoformat(),
@@ -119,6 +122,11 @@ def _ouvrir(notification: Notification) -> None:
                     pass  # the process no longer waits for it (closed, decided): the opening is still recorded
     except WorkflowStateError:
         db.session.rollback()  # another request acknowledged it first: its time stands
+
+
+def _journaliser_ouverture(notification: Notification) -> None:
+    journaliser(db.session, notification.demande_id, acteur(), "notification_lue",
+                {"notification": notification.id, "nature": notification.nature, "objet": notification.objet})
 
 
 @bp.route("/notifications/<int:notification_id>", methods=["GET", "POST"])
@@ -235,7 +243,7 @@ def _agir(envoi: Envoi, notification: Notification) -> Any:
     if not valide:
         return envoi.refuser(form)
     valeurs, orphelins = complements.reponse(session, demande.id, tour, envoi.task.data,
-                                             repondre_complement.values(form), pieces, request.form)
+                                             repondre_complement.values(form), pieces, request.form, acteur())
     envoi.terminer(valeurs)
     instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
     notification.repondue_le = clock.now()

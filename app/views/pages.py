@@ -68,13 +68,16 @@ def situation() -> str | Response:
 @usager_requis
 def preambule() -> str:
     """« Votre démarche en ligne » : les étapes du processus en vigueur, la liste des pièces, « Je continue » (F-05)."""
-    return render_template("pages/preambule.html", form=FlaskForm(), processus=textes(store().catalog.current))
+    # the version new applications take now (F-45: a publication is seen without restart)
+    return render_template("pages/preambule.html", form=FlaskForm(),
+                           processus=textes(store().catalog.current_bundle(db.session)))
 
 
 @bp.route("/titre-de-sejour/liste-des-pieces-justificatives.pdf")
 def liste_des_pieces() -> Response:
     """« Télécharger la liste des pièces justificatives » (F-23): drawn from the DMN table of step 3."""
-    engine = current_app.extensions["demandes"].catalog.current_engine
+    catalog = current_app.extensions["demandes"].catalog
+    engine = catalog.engine(catalog.current_version(db.session))  # what new applications take
     cache = current_app.extensions.setdefault("pdf_liste_pieces", {})
     if engine.bundle.content_hash not in cache:
         groupes, nombre_cas = pieces.liste(engine)

@@ -77,8 +77,15 @@ def _nombre(valeur: str) -> str:
     return str(int(nombre)) if nombre.is_integer() else repr(nombre)
 
 
+# bpmn-js writes a diagram's shapes and edges in its own drawing order (containers, then lanes, then their
+# content), not in the order it read them: their order in the plane means nothing.
+PLANS = ("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNPlane",)
+
+
 def _nettoyer(racine: etree._Element) -> None:
     """Drop what a re-save adds or removes without changing the process."""
+    for plan in racine.iter(*PLANS):
+        plan[:] = sorted(plan, key=lambda e: (str(e.tag), e.get("bpmnElement") or "", e.get("id") or ""))
     for element in racine.iter(etree.Element):
         qname = etree.QName(element)
         espace = qname.namespace or ""

@@ -32,6 +32,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import contrat
 from .expressions import ProcessScriptEngine
+from .parcours import Parcours, flux_par_paire, parcours
 from .specs import ProcessBundle
 
 Handler = Callable[..., dict[str, Any]]
@@ -92,6 +93,7 @@ class Engine:
         self.bundle = bundle
         self.handlers = handlers
         self._spec_json = spec_json(bundle)
+        self._paires: dict[tuple[str, str], list[str]] | None = None
 
     # --- life cycle ---------------------------------------------------------------------------
 
@@ -286,6 +288,12 @@ class Engine:
     def waiting_events(self, wf: BpmnWorkflow) -> list[Any]:
         return [t for t in wf.get_tasks(state=TaskState.WAITING) if isinstance(t.task_spec, CatchingEvent)]
 
+    def parcours(self, wf: BpmnWorkflow) -> Parcours:
+        """The application's path (elements passed, where it stands, flows taken), as plain bpmn ids."""
+        if self._paires is None:  # read from the version's XML once per engine
+            self._paires = flux_par_paire(self.bundle.files)
+        return parcours(wf, self._paires)
+
     # --- internals ---------------------------------------------------------------------------------
 
     def _run(self, wf: BpmnWorkflow) -> None:
@@ -305,7 +313,11 @@ class Engine:
         def call(operator: str, params: dict[str, Any], task: Any) -> dict[str, Any]:
             with suppress(AttributeError):  # what the process knows at this task, for the handler
                 context.data = dict(task.data)
-            return self.handlers[operator](context, **params)
+            resultat = self.handlers[operator](context, **params)
+            rapporter = getattr(context, "service_rendu", None)  # the store's context logs it (F-42)
+            if callable(rapporter):
+                rapporter(operator, params, resultat, task.task_spec.bpmn_id or task.task_spec.name)
+            return resultat
 
         return ProcessScriptEngine(call)
 

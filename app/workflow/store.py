@@ -22,8 +22,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..models import Compte, Demande, EtatProcessus, Evenement, VersionProcessus, utcnow
-from . import contrat
+from . import contrat, migration
 from .engine import SERIALIZER_VERSION, Engine, ReadyTask, Status, WorkflowStateError
+from .migration import Verdict
+from .parcours import Parcours
 from .specs import ProcessBundle, read_process_files
 from .verification import Code, charger
 
@@ -54,21 +56,31 @@ class TaskContext:
     apres_commit: list[Callable[[], None]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
 
+    def service_rendu(self, operateur: str, parametres: dict[str, Any], resultat: Any, tache: str) -> None:
+        """A service task ran (the engine calls this): operator, parameters and a summary of the result (F-42)."""
+        journaliser(self.session, self.demande.id, "systeme", "service_execute",
+                    {"tache": tache, "operateur": operateur, "parametres": _resume(parametres),
+                     "resultat": _resume(resultat if isinstance(resultat, dict) else {"valeur": resultat})})
+
 
 class ProcessCatalog:
     """Every process version this app can run, checked against the contract and parsed once, by hash.
 
-    The current files are checked at start (ProcessusRefuse lists every problem); a stored version is checked when
-    an application of that version is first loaded.
+    The files read at start (`self.current`) are checked at start (ProcessusRefuse lists every problem); a stored
+    version is checked when an application of that version is first loaded. The version NEW applications take is
+    not necessarily those files: it is the one activated last (`current_version`), read from the database on each
+    use, so that a version published from the analysts' workspace (F-45) is seen by every web process at once.
     """
 
     def __init__(self, bpmn_dir: Path, dmn_dir: Path, code: Code) -> None:
         self.code, self.handlers = code, code.traitements
         self.current = charger(read_process_files(bpmn_dir, dmn_dir), code)
         self._engines: dict[str, Engine] = {self.current.content_hash: Engine(self.current, self.handlers)}
+        self._fichiers_actives = False
 
     @property
     def current_engine(self) -> Engine:
+        """The engine of the files read at start; for what new applications take, see current_version."""
         return self._engines[self.current.content_hash]
 
     def engine(self, version: VersionProcessus) -> Engine:
@@ -77,22 +89,52 @@ class ProcessCatalog:
             self._engines[version.empreinte] = Engine(bundle, self.handlers)
         return self._engines[version.empreinte]
 
-    def current_version(self, session: Session) -> VersionProcessus:
-        """The row of the current files, created the first time they are used.
+    def _valeurs_des_fichiers(self) -> dict[str, Any]:
+        return {"empreinte": self.current.content_hash, "processus": self.current.process_id,
+                "fichiers": self.current.files, "creee_le": utcnow(), "activee_le": utcnow(), "origine": "fichiers"}
 
-        Insert-or-get in one statement: many people starting a draft at once on new files all want to create
-        it; a plain SELECT-then-INSERT lets all but one fail on the unique hash (a 500 each).
+    def activer_fichiers(self, bind: Any) -> bool:
+        """The files read at start become the current version if their hash is new; a known hash keeps its date
+        (restarting on the same files does not undo a publication). In its own transaction on `bind` (an Engine),
+        once per process, at the first use of the current version; False when that failed (SQLite busy…): the
+        caller then inserts in its own transaction, and the next use tries again.
+
+        Insert-or-nothing in one statement: several processes starting at once on new files all want to create it.
         """
-        query = select(VersionProcessus).filter_by(empreinte=self.current.content_hash)
-        row = session.scalar(query)
-        if row is None:
+        if self._fichiers_actives:
+            return True
+        try:
+            with bind.begin() as connexion:
+                dialect_insert = pg_insert if connexion.dialect.name == "postgresql" else sqlite_insert
+                connexion.execute(dialect_insert(VersionProcessus).values(**self._valeurs_des_fichiers())
+                                  .on_conflict_do_nothing(index_elements=["empreinte"]))
+                connexion.execute(update(VersionProcessus).where(  # a row stored before versions were activated
+                    VersionProcessus.empreinte == self.current.content_hash, VersionProcessus.activee_le.is_(None),
+                ).values(activee_le=utcnow()))
+        except SQLAlchemyError as err:
+            log.info("version des fichiers non activée pour l'instant : %s", err)
+            return False
+        self._fichiers_actives = True
+        return True
+
+    def current_version(self, session: Session) -> VersionProcessus:
+        """The version new applications take: the one activated last (one query on the indexed `activee_le`).
+
+        Running applications keep their own version (`Demande.version_processus_id`).
+        """
+        if not self._fichiers_actives and not self.activer_fichiers(session.get_bind()):
+            # Could not commit on its own (SQLite busy): inside the caller's transaction instead.
             dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            session.execute(dialect_insert(VersionProcessus).values(
-                empreinte=self.current.content_hash, processus=self.current.process_id, fichiers=self.current.files,
-                creee_le=utcnow(),
-            ).on_conflict_do_nothing(index_elements=["empreinte"]))
-            row = session.scalars(query).one()
-        return row
+            session.execute(dialect_insert(VersionProcessus).values(**self._valeurs_des_fichiers())
+                            .on_conflict_do_nothing(index_elements=["empreinte"]))
+        return session.scalars(
+            select(VersionProcessus).where(VersionProcessus.activee_le.is_not(None))
+            .order_by(VersionProcessus.activee_le.desc(), VersionProcessus.id.desc()).limit(1)
+        ).one()
+
+    def current_bundle(self, session: Session) -> ProcessBundle:
+        """The parsed files of the current version (what pages state before an application exists)."""
+        return self.engine(self.current_version(session)).bundle
 
 
 class Instance:
@@ -122,9 +164,19 @@ class Instance:
         return self.engine.workflow_data(self.wf)
 
     def complete(self, task_id: str, values: dict[str, Any], acteur: str) -> None:
+        # Logged before the engine runs, so that the step precedes what it causes (service tasks, mails) in the
+        # audit log's id order; due timers fire first (and are logged) as the engine would, and may end the task.
+        self.fire_due_timers()
         task = self._ready_by_id(task_id)
+        modifiees = sorted(k for k, v in values.items() if task.data.get(k) != v)  # against the task's data before
+        self._log(acteur, "etape_validee", {"tache": task.name, "formulaire": task.form, "valeurs": _jsonable(values),
+                                            "modifiees": modifiees})
+        if task.form == contrat.DECIDER.cle and values.get("decision"):
+            gardees = ("titre_debut", "titre_fin", "montant_taxe") if values["decision"] == "favorable" \
+                else ("motif_refus",)
+            self._log(acteur, "decision", _jsonable({"decision": values["decision"],
+                                                     **{k: values.get(k) for k in gardees}}))
         self.engine.complete(self.wf, task_id, values, self.today)
-        self._log(acteur, "etape_validee", {"tache": task.name, "formulaire": task.form, "valeurs": _jsonable(values)})
 
     def back(self, task_id: str, acteur: str) -> bool:
         moved = self.engine.back(self.wf, task_id)
@@ -157,6 +209,10 @@ class Instance:
         self.engine.send_message(self.wf, name, payload)
         self._log(acteur, f"message:{name}", _jsonable(payload))
 
+    def parcours(self) -> Parcours:
+        """Where the application went and stands in its diagram (elements, flows), as plain bpmn ids (F-43)."""
+        return self.engine.parcours(self.wf)
+
     def fire_due_timers(self) -> None:
         before = self.status().etat
         self.engine.fire_due_timers(self.wf)
@@ -181,6 +237,12 @@ def journaliser(session: Session, demande_id: int, acteur: str, nature: str, det
     session.add(Evenement(demande_id=demande_id, acteur=acteur, nature=nature, detail=_jsonable(detail)))
 
 
+def _resume(valeurs: dict[str, Any]) -> dict[str, Any]:
+    """Plain values only, texts cut short: a result's numbers, ids and hashes, never a document's bytes."""
+    return {str(k): (v[:200] if isinstance(v, str) else v) for k, v in _jsonable(valeurs).items()
+            if v is None or isinstance(v, str | int | float | bool)}
+
+
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
 
@@ -199,6 +261,14 @@ def _begin_write(session: Session) -> None:
         return
     if not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _MigrationRefusee(Exception):
+    """Unwinds DemandeStore.migrer's transaction: the instance changed in memory is not saved."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        super().__init__("; ".join(verdict.raisons))
+        self.verdict = verdict
 
 
 def _stale(err: BaseException | None) -> bool:
@@ -269,6 +339,32 @@ class DemandeStore:
             if _stale(err):  # also when a service task's flush met it (SpiffWorkflow wraps the error)
                 raise WorkflowStateError("la demande a été modifiée entre-temps") from err
             raise
+
+    def migrer(self, demande_id: int, de: VersionProcessus, vers: VersionProcessus, acteur: str, today: date,
+               simulation: bool = False) -> Verdict:
+        """Move one application from version `de` to `vers` (F-44) in its own transaction, under its row lock and
+        version check; in simulation, only say whether it could (nothing is saved).
+
+        A refusal rolls back (the instance was only changed in memory). WorkflowStateError if the application is
+        no longer on `de`, DemandeEnIncident if it cannot be loaded.
+        """
+        vers_engine = self.catalog.engine(vers)
+        try:
+            with self.open(demande_id, today, write=not simulation) as instance:
+                demande = instance.demande
+                if demande.version_processus_id != de.id:
+                    raise WorkflowStateError(f"la demande n'est plus dans la version {de.empreinte[:12]}")
+                verdict = migration.migrer(instance.wf, vers_engine, vers.empreinte[:12])
+                if not verdict.peut:
+                    raise _MigrationRefusee(verdict)
+                if not simulation:
+                    instance.engine = vers_engine
+                    demande.version_processus = vers
+                    journaliser(instance.session, demande.id, acteur, "migration", {
+                        "de": de.empreinte[:12], "vers": vers.empreinte[:12], "element": instance.status().element})
+        except _MigrationRefusee as refus:
+            return refus.verdict
+        return verdict
 
     def _load(self, demande: Demande, context: TaskContext, write: bool) -> tuple[Engine, Any]:
         """The application's engine and workflow, or DemandeEnIncident. Database errors (a lock timeout…) are

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import contrat, dialecte
+from . import contrat, dialecte, liste_autorisee
 from . import expressions_lues as ex
 from .expressions import EXPRESSION_GLOBALS
 from .lecture import Modele, Noeud, TableDecision, lire
@@ -94,6 +94,7 @@ def verifier(files: dict[str, str], code: Code, process_id: str = contrat.PROCES
     problemes = [Probleme(r.fichier, r.element, "", r.message) for r in refus]
     deja_dits = {ident for r in refus for ident in re.findall(r"\(([^()\s]+)\)", r.element)}
     problemes += _Verification(modele, code, process_id, deja_dits).problemes()
+    problemes += liste_autorisee.problemes(traduits)  # no script, expressions from the allow-list (F-45)
     if modele.illisibles:
         return None, problemes
     try:

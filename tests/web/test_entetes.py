@@ -14,9 +14,10 @@ from werkzeug.exceptions import NotFound
 
 from app import comptes
 from app.extensions import db
-from app.models import Compte
+from app.models import Analyste, BrouillonProcessus, Compte, Demande
 from tests.conftest import csrf_token
 from tests.web.agent_outils import login_agent
+from tests.web.analyste_outils import login_analyste
 from tests.web.helpers import login, to_step2
 from tests.web.instruction import deposee, derniere, examiner
 
@@ -101,6 +102,34 @@ def cookie_de_session(response: Any) -> dict[str, str | None]:
 # --- every route, three visitors ----------------------------------------------------------------------------
 
 
+def _exemples_des_analystes(app: Any, demande_id: int, agent: Any) -> dict[str, list[tuple[Any, str]]]:
+    """The process pages (F-43, F-45) of the application's version, for an analyst and for the agent."""
+    analyste = app.test_client()
+    login_analyste(analyste)
+    with app.app_context():
+        demande = db.session.get(Demande, demande_id)
+        version = demande.version_processus
+        brouillon = BrouillonProcessus(analyste_id=db.session.scalar(select(Analyste.id)), base_version_id=version.id,
+                                       fichiers=dict(version.fichiers))
+        db.session.add(brouillon)
+        db.session.commit()
+        ids = {"demande_id": demande_id, "version_id": version.id, "element_id": demande.element,
+               "decision_id": "cas_usager", "nom": next(n for n in version.fichiers if n.endswith(".bpmn")),
+               "brouillon_id": brouillon.id}
+    adapter = app.url_map.bind("localhost")
+
+    def url(endpoint: str) -> str:
+        regle = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+        return adapter.build(endpoint, {arg: ids[arg] for arg in regle.arguments})
+
+    pour_l_agent = ("agent.parcours", "agent.journal_demande_csv", "agent.fichier_processus", "agent.processus_element")
+    pour_l_analyste = ("analyste.parcours", "analyste.processus_version", "analyste.version", "analyste.element",
+                       "analyste.decisions_version", "analyste.decision", "analyste.fichier_version",
+                       "analyste.modeleur_version", "analyste.brouillon", "analyste.brouillon_fichier",
+                       "analyste.brouillon_xml")
+    return ({e: [(agent, url(e))] for e in pour_l_agent} | {e: [(analyste, url(e))] for e in pour_l_analyste})
+
+
 def test_chaque_route_get_porte_les_entetes_de_securite(app, demo):
     anonyme, usager, agent = app.test_client(), app.test_client(), app.test_client()
     demande = deposee(usager, demo["CAS_3"])
@@ -126,6 +155,7 @@ def test_chaque_route_get_porte_les_entetes_de_securite(app, demo):
         "agent.attestation": [(agent, f"/agent/demandes/{demande}/attestation.pdf")],  # none yet: a 404 page
         "notifications.voir": [(usager, f"/notifications/{notification.id}")],
         "notifications.document": [(usager, f"/notifications/{notification.id}/document")],
+        **_exemples_des_analystes(app, demande, agent),
     }
     sans_parametre, avec_parametres = routes_get(app)
     assert set(avec_parametres) <= set(exemples), f"routes without an example: {set(avec_parametres) - set(exemples)}"
@@ -276,7 +306,7 @@ def test_les_scripts_des_pages_sont_des_fichiers_servis(client):
     """Each script a template names exists under static/ (a missing file would silently leave a page without it)."""
     noms = set()
     for path in _gabarits():
-        noms.update(re.findall(r"url_for\('static', filename='(js/[^']+)'\)", path.read_text(encoding="utf-8")))
+        noms.update(re.findall(r"url_for\('static', filename='(js/[^']+\.js)'\)", path.read_text(encoding="utf-8")))
     assert noms, "no page script found"
     for nom in sorted(noms):
         response = client.get(f"/static/{nom}")

@@ -9,6 +9,8 @@ loaded instance, so every later step also proves the saved state was complete.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Callable
 from datetime import date
@@ -80,8 +82,40 @@ def _pending(wf: Any) -> list[tuple[str, str]]:
     return sorted((e.name, str(e.event_type)) for e in wf.waiting_events())
 
 
+# --- path coverage (F-45): with COUVERTURE_PROCESSUS=<file>, the flows taken at every step, written at the end ----
+
+COUVERTURE = os.environ.get("COUVERTURE_PROCESSUS")
+FLUX_PRIS: set[str] = set()
+
+
+@functools.cache
+def _empreinte_des_fichiers() -> str:
+    """The hash of the real files: runs on altered copies (test_dialecte, test_contrat) are not recorded."""
+    return specs.content_hash(specs.read_process_files(BPMN_DIR, DMN_DIR))
+
+
+def relever(engine: Engine, wf: Any) -> None:
+    """Add the flows `wf` has taken so far (« back » drops tasks from the tree: every step is read)."""
+    if COUVERTURE and engine.bundle.content_hash == _empreinte_des_fichiers():
+        FLUX_PRIS.update(engine.parcours(wf).flux)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write the relevé (an xdist worker sees only its share of the tests: nothing is written there)."""
+    if COUVERTURE and not os.environ.get("PYTEST_XDIST_WORKER"):
+        ecrire_releve(Path(COUVERTURE), FLUX_PRIS)
+
+
+def ecrire_releve(chemin: Path, flux: set[str]) -> None:
+    """The file `flask processus couverture --releve` reads: the files' hash and the flows taken."""
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    releve = {"empreinte": _empreinte_des_fichiers(), "flux": sorted(flux)}
+    chemin.write_text(json.dumps(releve, indent=1) + "\n", encoding="utf-8")
+
+
 def roundtrip(engine: Engine, wf: Any, context: Any = None) -> Any:
     """Save and load `wf`; assert the loaded instance is where the saved one was; return it."""
+    relever(engine, wf)
     state = engine.dumps(wf)
     loaded = engine.loads(state, context)
     assert engine.status(loaded) == engine.status(wf)
