@@ -102,7 +102,7 @@ def test_la_couverture_marque_le_flux_qu_aucun_test_ne_prend(app, new_page, tmp_
 
     page = observateur.page(new_page, viewport={"width": 1280, "height": 900})
     _se_connecter(page, "/analyste/connexion", *ANALYSTE)
-    page.get_by_role("link", name="Couverture des tests").click()
+    page.get_by_role("navigation", name="Espace analyste").get_by_role("link", name="Couverture des tests").click()
     expect(page.get_by_role("heading", name="Couverture des tests du processus", level=1)).to_be_visible()
     expect(page.locator("#diagramme-couverture[data-pret='oui']")).to_be_attached()
     marques = page.locator("#diagramme-couverture .djs-element.non-pris")

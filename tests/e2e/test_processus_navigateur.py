@@ -68,7 +68,7 @@ def test_l_analyste_voit_les_demandes_sur_le_diagramme(app, demo, new_page, obse
 
     page = observateur.page(new_page, viewport={"width": 1280, "height": 900})
     _se_connecter(page, "/analyste/connexion", *ANALYSTE)
-    page.get_by_role("link", name="Diagramme et positions").click()
+    page.get_by_role("navigation", name="Espace analyste").get_by_role("link", name="Diagramme et positions").click()
     expect(page.get_by_role("heading", name="Diagramme et positions des demandes", level=1)).to_be_visible()
     _diagramme_dessine(page)
 
