@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 DSFR := app/static/dsfr/dsfr.min.css
 DIAGRAMMES := app/static/vendor/.installe
+AXE := tools/essais/node_modules/axe-core/axe.min.js
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install assets db demo worker lint bench fuzz clean couverture
+.PHONY: run test install assets db demo worker lint bench fuzz clean couverture traductions
 
 # The worker (mail outbox, then timers) runs beside the web server and stops with it.
 # Without SMTP_HOST it writes each mail to MAIL_DOSSIER (default as in app/config.py), never to a web page.
@@ -24,7 +25,7 @@ run: install assets db demo
 # of an earlier run is removed first, so only this run's is checked.
 RELEVE = $${INSTANCE_DIR:-instance}/couverture-processus.json
 
-test: install assets $(CHROMIUM)
+test: install assets $(AXE) $(CHROMIUM)
 	$(BIN)/ruff check app tests bench
 	rm -f $(RELEVE)
 	CHROMIUM=$(CHROMIUM) COUVERTURE_PROCESSUS=$(RELEVE) $(BIN)/python -m pytest
@@ -63,6 +64,11 @@ $(DIAGRAMMES): tools/diagrammes/package.json tools/diagrammes/package-lock.json
 	    ../../../app/static/vendor/properties-panel/
 	touch $@
 
+# axe-core, injected by the browser tests into each page they visit (F-19): its own npm folder, never the DSFR.
+$(AXE): tools/essais/package.json tools/essais/package-lock.json
+	cd tools/essais && npm ci --no-audit --no-fund --silent
+	touch $@
+
 $(DSFR): package.json
 	@if [ "$$DSFR_ACCEPT_LICENSE" = "1" ] || [ -f .dsfr.yml ]; then \
 	  npm install --no-audit --no-fund --silent && \
@@ -79,6 +85,17 @@ $(CHROMIUM):
 
 db: install
 	$(FLASK) db upgrade
+
+# French and English (F-18): the French msgids of the code and templates are extracted, merged into the English
+# catalogue (new ones come in untranslated: translate them in app/translations/en/LC_MESSAGES/messages.po, then run
+# this again), and compiled. The .mo is committed, so a fresh clone needs no build step; tests/unit/
+# test_catalogue_complet.py fails if a msgid is untranslated or the .mo is older than the .po.
+POT = $${TMPDIR:-/tmp}/titre-sejour-messages.pot
+traductions: install
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -k N_ --no-location --sort-output \
+	  -o $(POT) .
+	$(BIN)/pybabel -q update -i $(POT) -d app/translations --no-fuzzy-matching --ignore-obsolete -w 120
+	$(BIN)/pybabel compile -d app/translations --statistics
 
 demo: db
 	$(FLASK) demo-charger
@@ -100,4 +117,4 @@ bench: install
 	$(BIN)/python bench/televersement.py
 
 clean:
-	rm -rf $(VENV) node_modules app/static/dsfr tools/diagrammes/node_modules app/static/vendor
+	rm -rf $(VENV) node_modules app/static/dsfr tools/diagrammes/node_modules app/static/vendor tools/essais/node_modules

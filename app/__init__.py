@@ -42,6 +42,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)
+    from . import i18n
+
+    i18n.init_app(app)  # French and English (F-18)
     if app.config.get("PROXY_FIX_X_FOR"):
         # Behind N trusted proxies only: otherwise X-Forwarded-For is the client's word, and never read.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=int(app.config["PROXY_FIX_X_FOR"]))
@@ -68,6 +71,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(agent.bp)
     app.register_blueprint(analyste.bp)
     app.register_blueprint(notifications.bp)
+    from .views import entete
+
+    app.register_blueprint(entete.bp)
     errors.register(app)
     from . import securite
     securite.register(app)

@@ -9,7 +9,6 @@ uploaded for it during the round is dropped when the answer is sent. Receiving a
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import documents
+from .forms.justificatifs import EPHOTO, normaliser_ephoto
 from .forms.repondre_complement import MAINTENIR, METTRE_A_JOUR
 from .models import Document
 from .televersements import fiche
 from .workflow.store import journaliser
 
-EPHOTO = re.compile(r"^\d{22}$")
-EPHOTO_INVALIDE = ("Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto (22 chiffres) » : "
-                   "il doit comporter exactement 22 chiffres.")
+EPHOTO_INVALIDE = ("Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto » : 22 caractères "
+                   "(chiffres ou lettres), tels qu'ils sont imprimés sur votre planche de photos d'identité.")
 
 
 def fichiers_du_tour(session: Session, demande_id: int, tour: int) -> dict[str, list[Document]]:
@@ -38,7 +37,7 @@ def fichiers_du_tour(session: Session, demande_id: int, tour: int) -> dict[str, 
 
 
 def ephoto_saisi(formulaire: Any, code: str) -> str:
-    return re.sub(r"\s", "", formulaire.get(f"ephoto_{code}", ""))
+    return normaliser_ephoto(formulaire.get(f"ephoto_{code}", ""))  # as step 3 reads it
 
 
 def nouveaux(session: Session, demande_id: int, tour: int, pieces: dict[str, dict[str, Any]]) -> dict[str, int]:

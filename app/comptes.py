@@ -23,11 +23,12 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template, url_for
+from flask_babel import lazy_gettext
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock, sessions
+from . import clock, i18n, sessions
 from .courriels import mettre_en_file
 from .models import Compte, Personne
 
@@ -44,20 +45,23 @@ _EMPREINTE_FACTICE = hasher.hash("compte-inexistant")
 # --- Passwords ------------------------------------------------------------------------------------------------
 
 LONGUEUR_MIN, LONGUEUR_MAX = 8, 128
-REGLES: list[tuple[str, Any]] = [
-    (f"Le mot de passe doit faire au moins {LONGUEUR_MIN} caractères.", lambda m: len(m) >= LONGUEUR_MIN),
-    ("Le mot de passe doit contenir au moins une majuscule.", lambda m: any(c.isupper() for c in m)),
-    ("Le mot de passe doit contenir au moins une minuscule.", lambda m: any(c.islower() for c in m)),
-    ("Le mot de passe doit contenir au moins un chiffre.", lambda m: any(c in "0123456789" for c in m)),
-    ("Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? @ # $ % & * - _).",
+# Lazy (F-18): translated into the page's language when the rule is broken.
+REGLES: list[tuple[Any, Any]] = [
+    (lazy_gettext("Le mot de passe doit faire au moins %(n)s caractères.", n=LONGUEUR_MIN),
+     lambda m: len(m) >= LONGUEUR_MIN),
+    (lazy_gettext("Le mot de passe doit contenir au moins une majuscule."), lambda m: any(c.isupper() for c in m)),
+    (lazy_gettext("Le mot de passe doit contenir au moins une minuscule."), lambda m: any(c.islower() for c in m)),
+    (lazy_gettext("Le mot de passe doit contenir au moins un chiffre."), lambda m: any(c in "0123456789" for c in m)),
+    (lazy_gettext("Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? @ # $ % & * - _)."),
      lambda m: any(not c.isalnum() and not c.isspace() for c in m)),
-    (f"Le mot de passe ne doit pas dépasser {LONGUEUR_MAX} caractères.", lambda m: len(m) <= LONGUEUR_MAX),
+    (lazy_gettext("Le mot de passe ne doit pas dépasser %(n)s caractères.", n=LONGUEUR_MAX),
+     lambda m: len(m) <= LONGUEUR_MAX),
 ]
 
 
 def regles_non_respectees(mot_de_passe: str) -> list[str]:
-    """The French message of every rule the password breaks, in the order of the page's sentence."""
-    return [message for message, respectee in REGLES if not respectee(mot_de_passe)]
+    """The message of every rule the password breaks, in the order of the page's sentence, in the page's language."""
+    return [str(message) for message, respectee in REGLES if not respectee(mot_de_passe)]
 
 
 def hacher(mot_de_passe: str) -> str:
@@ -184,13 +188,14 @@ def demander_creation(session: Session, numero_etranger: str, date_naissance: da
     if compte is None:
         # Two requests at the same moment: the unique personne_id makes the second flush fail
         # (IntegrityError); the caller rolls back and shows the same page.
-        compte = Compte(personne_id=personne.id, email=email, cree_le=clock.now())
+        compte = Compte(personne_id=personne.id, email=email, cree_le=clock.now(), langue=i18n.langue_courante())
         session.add(compte)
         session.flush()
     elif compte.actif or lien_vivant(compte):
         return False
     else:
         compte.email = email
+        compte.langue = i18n.langue_courante()  # the language of the page the account is being created from
     jeton = emettre_jeton(compte, CREATION)
     mettre_en_file(session, "creation_compte", email, _contexte(compte, jeton), compte_id=compte.id)
     return True

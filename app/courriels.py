@@ -28,8 +28,8 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import boite_locale, clock
-from .models import Courriel
+from . import boite_locale, clock, i18n
+from .models import Compte, Courriel
 from .workflow.store import journaliser
 
 A_ENVOYER, EN_COURS, ENVOYE, ECHEC = "a_envoyer", "en_cours", "envoye", "echec"
@@ -52,8 +52,13 @@ def mettre_en_file(
     compte_id: int | None = None,
     pieces_jointes: list[dict[str, Any]] | None = None,
 ) -> Courriel:
-    """Render `mail/<modele>.txt` (first line « Objet : … ») and `.html`, and queue them with their Message-ID."""
-    texte = render_template(f"mail/{modele}.txt", **contexte)
+    """Render `mail/<modele>.txt` (first line « Objet : … ») and `.html`, and queue them with their Message-ID.
+
+    In the account's language (F-18), whatever the language of the page or task that queues the mail."""
+    compte = session.get(Compte, compte_id) if compte_id is not None else None
+    with i18n.en_langue(compte.langue if compte is not None else i18n.langue_courante()):
+        texte = render_template(f"mail/{modele}.txt", **contexte)
+        html = render_template(f"mail/{modele}.html", **contexte)
     premiere, _, corps = texte.partition("\n")
     if not premiere.startswith("Objet : "):
         raise ValueError(f"mail/{modele}.txt doit commencer par « Objet : »")
@@ -62,7 +67,7 @@ def mettre_en_file(
         destinataire=destinataire,
         sujet=premiere.removeprefix("Objet : ").strip(),
         texte=corps.lstrip("\n"),
-        html=render_template(f"mail/{modele}.html", **contexte),
+        html=html,
         pieces_jointes=pieces_jointes or [],
         demande_id=demande_id,
         compte_id=compte_id,

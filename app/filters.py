@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from . import clock
+from .workflow import contrat
 from .workflow.textes_du_processus import parties_de_duree
 
 # Singular and plural of each unit of an ISO 8601 duration; French takes the plural from 2 on.
@@ -48,8 +49,15 @@ def duree_fr(iso: str | None) -> str:
     return mots[0] if len(mots) == 1 else ", ".join(mots[:-1]) + " et " + mots[-1]
 
 
+def prise_en_charge(data: dict[str, Any]) -> str:
+    """« Date de prise en charge par l'ASE » or « … par le tiers digne de confiance » (F-17), from the data."""
+    placement = data.get(contrat.PLACEMENT) if isinstance(data, dict) else None
+    return f"Date de prise en charge par {contrat.PLACEMENTS.get(placement or '', contrat.PLACEMENTS['ase'])}"
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(date_fr)
+    app.add_template_filter(prise_en_charge)
     app.add_template_filter(heure_fr)
     app.add_template_filter(duree_fr)
 

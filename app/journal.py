@@ -51,6 +51,8 @@ NATURES: dict[str, Nature] = {
     "service_execute": Nature("Tâche automatique « {tache_libelle} »", SYSTEME),
     "decision": Nature("Décision enregistrée : {decision_fr}", AGENT),
     "migration": Nature("Demande passée à une autre version du processus", SYSTEME),
+    "situation_changee": Nature("Situation changée à la reprise du brouillon (F-20) : retour à l'étape {vers_etape}",
+                                SYSTEME),
     # The agents' queue
     "prise_en_charge": Nature("Demande prise en charge", AGENT),
     "liberation": Nature("Demande libérée (remise dans la file)", AGENT),

@@ -69,6 +69,8 @@ class Compte(UserMixin, db.Model):
     jeton_objet: Mapped[str | None] = mapped_column(String(30))
     jeton_emis_le: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     franceconnect_sub: Mapped[str | None] = mapped_column(String(255), unique=True)
+    # « fr » or « en » (F-18): chosen in the header, the language of this account's pages and mails.
+    langue: Mapped[str] = mapped_column(String(5), default="fr", server_default="fr")
     personne: Mapped[Personne] = relationship()
 
     @property

@@ -78,13 +78,11 @@ def form_class(pieces: list[dict[str, Any]]) -> type[BaseForm]:
 
 
 def build(data: dict[str, Any], formdata: Any = None) -> BaseForm:
+    """Each round starts empty: the previous round's verdicts are shown beside the form, never pre-selected
+    (an agent submitting quickly would resend the same complement)."""
     cls = form_class(pieces_examinees(data))
     cls.tours_faits = int((data.get("notification_complement") or {}).get("tour") or 0)
-    initial: dict[str, Any] = {}
-    for code, avis in (data.get("avis_documents") or {}).items():
-        initial[f"avis_{code}"] = "valide" if avis.get("valide") else "non_valide"
-        initial[f"observation_{code}"] = avis.get("observation", "")
-    return cls(formdata=formdata, data=initial or None)
+    return cls(formdata=formdata)
 
 
 def values(form: BaseForm) -> dict[str, Any]:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, StringField, TextAreaField, ValidationError
+from wtforms import DateField, Field, PasswordField, StringField, TextAreaField, ValidationError
+from wtforms.utils import unset_value
 from wtforms.validators import Length
 from wtforms.widgets import TextInput
 
 from .. import clock
+from ..i18n import N_
 
 # --- Text as typed ----------------------------------------------------------------------------------------------
 # Typed text is cleaned rather than refused: the characters removed are invisible, often pasted without knowing
@@ -53,20 +57,21 @@ class MessagesFrancais:
     rules themselves, and these are the fallbacks that a hand-crafted request can still reach."""
 
     MESSAGES = {
-        "Not a valid integer value.": "Saisissez un nombre entier, en chiffres de 0 à 9.",
-        "Not a valid decimal value.": "Saisissez un nombre, en chiffres de 0 à 9.",
-        "Not a valid float value.": "Saisissez un nombre, en chiffres de 0 à 9.",
-        "Not a valid date value.": "Saisissez une date au format JJ/MM/AAAA.",
-        "Not a valid datetime value.": "Saisissez une date au format JJ/MM/AAAA.",
-        "Not a valid choice.": "Choisissez l'une des réponses proposées.",
-        "Invalid Choice: could not coerce.": "Choisissez l'une des réponses proposées.",
-        "Choices cannot be None.": "Choisissez l'une des réponses proposées.",
-        "This field is required.": "Ce champ est obligatoire.",
-        "Invalid input.": "Cette valeur n'est pas acceptée.",
+        "Not a valid integer value.": N_("Saisissez un nombre entier, en chiffres de 0 à 9."),
+        "Not a valid decimal value.": N_("Saisissez un nombre, en chiffres de 0 à 9."),
+        "Not a valid float value.": N_("Saisissez un nombre, en chiffres de 0 à 9."),
+        "Not a valid date value.": N_("Saisissez une date au format JJ/MM/AAAA."),
+        "Not a valid datetime value.": N_("Saisissez une date au format JJ/MM/AAAA."),
+        "Not a valid choice.": N_("Choisissez l'une des réponses proposées."),
+        "Invalid Choice: could not coerce.": N_("Choisissez l'une des réponses proposées."),
+        "Choices cannot be None.": N_("Choisissez l'une des réponses proposées."),
+        "This field is required.": N_("Ce champ est obligatoire."),
+        "Invalid input.": N_("Cette valeur n'est pas acceptée."),
     }
 
     def gettext(self, message: str) -> str:
-        return self.MESSAGES.get(message, message)
+        """The French text in the page's language (F-18): the catalogue's msgid is the French text."""
+        return gettext(self.MESSAGES.get(message, message))
 
     def ngettext(self, singulier: str, pluriel: str, n: int) -> str:
         return self.gettext(singulier if n == 1 else pluriel)
@@ -92,13 +97,16 @@ class Saisie(FlaskForm):
             return super().bind_field(form, unbound_field, options)
 
 
+# Messages are lazy (F-18): built when the form class is defined, translated when shown, in the page's language.
+# `label` may itself be lazy (lazy_gettext), so the field's name follows the language too.
 def required(label: str) -> str:
-    return f"Le champ « {label} » est obligatoire."
+    return lazy_gettext("Le champ « %(label)s » est obligatoire.", label=label)
 
 
 def longueur(label: str, maximum: int) -> Length:
     """At most `maximum` characters, said in French with the field's name."""
-    return Length(max=maximum, message=f"Le champ « {label} » ne doit pas dépasser {maximum} caractères.")
+    return Length(max=maximum, message=lazy_gettext("Le champ « %(label)s » ne doit pas dépasser %(maximum)s "
+                                                    "caractères.", label=label, maximum=maximum))
 
 
 class PastDate:
@@ -109,7 +117,7 @@ class PastDate:
 
     def __call__(self, form: Any, field: Any) -> None:
         if field.data and field.data > clock.today():
-            raise ValidationError(f"La « {self.label} » ne peut pas être dans le futur.")
+            raise ValidationError(gettext("La « %(label)s » ne peut pas être dans le futur.", label=self.label))
 
 
 class FrenchDateField(DateField):
@@ -136,7 +144,100 @@ class FrenchDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError as err:
-            raise ValueError(f"La « {self.label.text} » n'est pas une date valide (JJ/MM/AAAA).") from err
+            raise ValueError(gettext("La « %(label)s » n'est pas une date valide (JJ/MM/AAAA).",
+                                     label=self.label.text)) from err
+
+
+MOIS = (N_("janvier"), N_("février"), N_("mars"), N_("avril"), N_("mai"), N_("juin"), N_("juillet"), N_("août"),
+        N_("septembre"), N_("octobre"), N_("novembre"), N_("décembre"))
+PARTIES = ("jour", "mois", "annee")
+FORMATS_D_UNE_DATE = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
+
+
+class DateJourMoisAnnee(Field):
+    """A date as the seed shows it: « Jour », « Mois » (chosen by name), « Année », posted as `<name>-jour`,
+    `<name>-mois` (1 to 12) and `<name>-annee` (macros.date_jour_mois_annee draws them).
+
+    A single JJ/MM/AAAA or ISO value under the field's own name is understood too: input kept before the three
+    parts existed, and scripts. `raw_data` is one string (the parts joined), so that InputRequired sees « empty »
+    only when nothing at all was typed; an incomplete or impossible date is a French message of its own.
+    """
+
+    noms_des_mois = MOIS
+
+    def __init__(self, label: str | None = None, validators: list[Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, **kwargs)
+        self.parties: dict[str, str] = {}
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        super().process(None, data, extra_filters)
+        self.parties = {}
+        if formdata is None:
+            return
+        saisies = {p: formdata.get(f"{self.name}-{p}") for p in PARTIES}
+        if any(v is not None for v in saisies.values()):
+            self.parties = {p: (v or "").strip() for p, v in saisies.items()}
+            self.raw_data = [" ".join(v for v in self.parties.values() if v)]
+            self.data = None
+            try:
+                self.data = self._depuis_les_parties()
+            except ValueError as err:
+                self.process_errors.append(str(err))
+        elif self.name in formdata:
+            texte = (formdata.get(self.name) or "").strip()
+            self.raw_data = [texte]
+            self.data = None
+            if texte:
+                self.data = self._depuis_le_texte(texte)
+        else:
+            self.raw_data = []  # not posted: the stored date stays (as WTForms' own fields do)
+
+    def _depuis_le_texte(self, texte: str) -> date | None:
+        for fmt in FORMATS_D_UNE_DATE:
+            try:
+                return datetime.strptime(texte, fmt).date()
+            except ValueError:
+                continue
+        self.process_errors.append(gettext("La « %(label)s » n'est pas une date valide : indiquez le jour, le mois "
+                                           "et l'année.", label=self.label.text))
+        return None
+
+    def _depuis_les_parties(self) -> date | None:
+        jour, mois, annee = (self.parties[p] for p in PARTIES)
+        nom = self.label.text
+        if not (jour or mois or annee):
+            return None
+        manque = [m for m, v in ((gettext("le jour"), jour), (gettext("le mois"), mois), (gettext("l'année"), annee))
+                  if not v]
+        if manque:
+            raise ValueError(gettext("La « %(label)s » est incomplète : indiquez %(parties)s.", label=nom,
+                                     parties=gettext(" et ").join(manque)))
+        if not re.fullmatch(r"[0-9]{1,2}", jour) or not 1 <= int(jour) <= 31:
+            raise ValueError(gettext("Le jour de la « %(label)s » doit être un nombre de 1 à 31.", label=nom))
+        if not re.fullmatch(r"[0-9]{1,2}", mois) or not 1 <= int(mois) <= 12:
+            raise ValueError(gettext("Choisissez le mois de la « %(label)s » dans la liste.", label=nom))
+        if not re.fullmatch(r"[0-9]{4}", annee) or not 1900 <= int(annee) <= 2100:
+            raise ValueError(gettext("L'année de la « %(label)s » doit comporter 4 chiffres, par exemple 2023.",
+                                     label=nom))
+        try:
+            return date(int(annee), int(mois), int(jour))
+        except ValueError:
+            raise ValueError(gettext("La « %(label)s » n'existe pas : il n'y a pas de %(jour)s %(mois)s %(annee)s.",
+                                     label=nom, jour=int(jour), mois=gettext(MOIS[int(mois) - 1]),
+                                     annee=annee)) from None
+
+    def partie(self, nom: str) -> str:
+        """What a part's input shows: as typed if the form was posted, else from the stored date."""
+        if self.parties:
+            return self.parties.get(nom, "")
+        if self.raw_data and not self.data:
+            return ""
+        if not isinstance(self.data, date):
+            return ""
+        return {"jour": str(self.data.day), "mois": str(self.data.month), "annee": str(self.data.year)}[nom]
+
+    def _value(self) -> str:
+        return self.data.strftime("%d/%m/%Y") if isinstance(self.data, date) else ""
 
 
 PHONE = re.compile(r"^(?:\+33|0033|0)([1-9])([0-9]{8})$")  # ASCII digits: \d would accept « ６ »

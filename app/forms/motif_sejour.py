@@ -1,19 +1,28 @@
-"""Étape 2 — Motif de séjour (F-08): ASE, family situation, attestations of the applicant's case (F-21)."""
+"""Étape 2 — Motif de séjour (F-08): prise en charge (ASE or tiers digne de confiance), family situation,
+attestations of the applicant's case (F-21)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField
+from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, StopValidation
 
-from .fields import FrenchDateField, PastDate, Saisie, longueur, required
+from ..filters import prise_en_charge as libelle_prise_en_charge
+from ..workflow import contrat
+from .fields import DateJourMoisAnnee, PastDate, Saisie, longueur, required
 
-SITUATIONS = ["Célibataire", "Concubin(e)", "Divorcé(e)", "Marié(e)", "Pacsé(e)"]
+SITUATIONS = ["Célibataire", "Concubin(ne)", "Divorcé(e)", "Marié(e)", "Pacsé(e)"]
 EN_UNION = {"Marié(e)", "Pacsé(e)"}
 
 L_ASE = "Date de prise en charge par l'ASE"
+
+
+def par_qui(data: dict[str, Any]) -> str:
+    """« l'ASE » or « le tiers digne de confiance »: who took the applicant in, as the situation page recorded it."""
+    return contrat.PLACEMENTS.get(data.get(contrat.PLACEMENT) or "", contrat.PLACEMENTS["ase"])
 L_ENTREE = "Date d'entrée en France"
 L_SITUATION = "Quelle est votre situation familiale actuelle ?"
 L_UNION = "Date de début de l'union"
@@ -21,8 +30,9 @@ L_PAYS_UNION = "Pays de l'union"
 L_ENFANTS = "Avez-vous des enfants à votre charge ?"
 
 
-def _date(label: str, *validators: Any) -> DateField:
-    return FrenchDateField(label, validators=list(validators) + [PastDate(label)])
+def _date(label: str, *validators: Any) -> DateJourMoisAnnee:
+    """Day, month by name, year: as the seed shows the dates of step 2."""
+    return DateJourMoisAnnee(label, validators=list(validators) + [PastDate(label)])
 
 
 class RequiredIfUnion:
@@ -61,14 +71,36 @@ class BaseForm(Saisie):
     )
 
     attestation_codes: list[str] = []
+    prise_en_charge_par = contrat.PLACEMENTS["ase"]  # « l'ASE » or « le tiers digne de confiance »
+    date_naissance: date | None = None  # the applicant's, set by build(): the ASE date cannot precede it
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        ase, entree, naissance = self.date_prise_en_charge_ase, self.date_entree_france, self.date_naissance
+        if ase.data and naissance and ase.data < naissance and not ase.errors:
+            ase.errors.append(f"La « {ase.label.text} » ne peut pas être antérieure à votre date de naissance "
+                              f"({naissance.strftime('%d/%m/%Y')}).")
+            ok = False
+        # The ASE takes in a child who is in France: a placement before the entry into France is a typing error.
+        if ase.data and entree.data and ase.data < entree.data and not ase.errors:
+            ase.errors.append(f"La « {ase.label.text} » ne peut pas être antérieure à la « {L_ENTREE} ».")
+            ok = False
+        return ok
 
     def attestation_fields(self) -> list[Any]:
         return [self[f"attestation_{code}"] for code in self.attestation_codes]
 
 
-def form_class(attestations: list[dict[str, str]]) -> type[BaseForm]:
-    """The form with one required box per attestation that the DMN gave for the case."""
-    fields: dict[str, Any] = {"attestation_codes": [a["code"] for a in attestations]}
+def form_class(attestations: list[dict[str, str]], data: dict[str, Any] | None = None) -> type[BaseForm]:
+    """The form with one required box per attestation that the DMN gave for the case; the date of prise en charge
+    named after who took the applicant in, the ASE or a tiers digne de confiance (F-17)."""
+    fields: dict[str, Any] = {"attestation_codes": [a["code"] for a in attestations],
+                              "prise_en_charge_par": par_qui(data or {})}
+    libelle = libelle_prise_en_charge(data or {})
+    if libelle != L_ASE:
+        champ = _date(libelle, InputRequired(required(libelle)))
+        champ.creation_counter = BaseForm.date_prise_en_charge_ase.creation_counter  # keeps its place on the page
+        fields["date_prise_en_charge_ase"] = champ
     for a in attestations:
         fields[f"attestation_{a['code']}"] = BooleanField(
             a["libelle"],
@@ -78,14 +110,17 @@ def form_class(attestations: list[dict[str, str]]) -> type[BaseForm]:
 
 
 def build(data: dict[str, Any], formdata: Any = None) -> BaseForm:
-    cls = form_class(data.get("attestations", []))
+    cls = form_class(data.get("attestations", []), data)
     names = ("date_prise_en_charge_ase", "date_entree_france", "situation_familiale", "date_debut_union",
              "pays_union", "enfants_a_charge")
     initial = {k: data[k] for k in names if data.get(k) not in (None, "")}
     if isinstance(initial.get("enfants_a_charge"), bool):  # kept as a boolean, shown as the radio's value
         initial["enfants_a_charge"] = "oui" if initial["enfants_a_charge"] else "non"
     initial.update({f"attestation_{c}": True for c in data.get("attestations_cochees", [])})
-    return cls(formdata=formdata, data=initial or None)
+    form = cls(formdata=formdata, data=initial or None)
+    naissance = data.get("date_naissance")
+    form.date_naissance = naissance if isinstance(naissance, date) else None
+    return form
 
 
 def values(form: BaseForm) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from joserfc.errors import JoseError
@@ -35,7 +36,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
 
-from .. import comptes, franceconnect, limites, sessions
+from .. import comptes, franceconnect, i18n, limites, sessions
 from ..entiers import entier
 from ..extensions import db, login_manager
 from ..forms.fields import FrenchDateField, PastDate, required
@@ -45,8 +46,9 @@ from ..redirections import chemin_du_site
 bp = Blueprint("auth", __name__)
 
 login_manager.login_view = "auth.connexion"
-login_manager.login_message = "Veuillez vous identifier pour accéder à cette page."
+login_manager.login_message = lazy_gettext("Veuillez vous identifier pour accéder à cette page.")
 login_manager.login_message_category = "info"
+login_manager.localize_callback = str  # flashed in the page's language: the session stores plain text
 
 # Slowing down. Only failed logins count; creations and forgotten-password requests count when the form
 # was valid (a typo costs nothing). « _PAR_IDENTIFIANT » counts per address *and* identifiant: a stranger's
@@ -61,12 +63,15 @@ OUBLIS_PAR_ADRESSE_IP = limites.Regle("oubli-adresse", 30, timedelta(hours=1))
 # mailbox is not flooded, and the last link sent stays valid for its owner).
 LIENS_PAR_COMPTE = limites.Regle("oubli-compte", 5, timedelta(hours=1))
 
-L_EMAIL = "Adresse email"
-L_EMAIL_CONFIRMATION = "Confirmation de l'adresse email"
-L_NUMERO = "Numéro étranger"
-L_NAISSANCE = "Date de naissance"
-L_NOUVEAU = "Nouveau mot de passe"
-L_CONFIRMATION = "Confirmation du mot de passe"
+# Labels and messages are lazy (F-18): defined at import, translated when a page shows them.
+L_IDENTIFIANT = lazy_gettext("Identifiant")
+L_MOT_DE_PASSE = lazy_gettext("Mot de passe")
+L_EMAIL = lazy_gettext("Adresse email")
+L_EMAIL_CONFIRMATION = lazy_gettext("Confirmation de l'adresse email")
+L_NUMERO = lazy_gettext("Numéro étranger")
+L_NAISSANCE = lazy_gettext("Date de naissance")
+L_NOUVEAU = lazy_gettext("Nouveau mot de passe")
+L_CONFIRMATION = lazy_gettext("Confirmation du mot de passe")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -81,21 +86,22 @@ def _strip(valeur: str | None) -> str | None:
     return valeur.strip() if valeur else valeur
 
 
-NUMERO_10_CHIFFRES = Regexp(r"^\d{10}$", message="Le numéro étranger doit comporter 10 chiffres.")
+NUMERO_10_CHIFFRES = Regexp(r"^\d{10}$", message=lazy_gettext("Le numéro étranger doit comporter 10 chiffres."))
 
 
 class LoginForm(FlaskForm):
-    identifiant = StringField("Identifiant", validators=[DataRequired(required("Identifiant"))],
+    identifiant = StringField(L_IDENTIFIANT, validators=[DataRequired(required(L_IDENTIFIANT))],
                               filters=[_sans_espaces])
-    mot_de_passe = PasswordField("Mot de passe", validators=[DataRequired(required("Mot de passe"))])
+    mot_de_passe = PasswordField(L_MOT_DE_PASSE, validators=[DataRequired(required(L_MOT_DE_PASSE))])
 
 
 class CreationCompteForm(FlaskForm):
     email = StringField(L_EMAIL, filters=[_strip], validators=[
         DataRequired(required(L_EMAIL)),
-        Length(max=254, message=f"Le champ « {L_EMAIL} » ne doit pas dépasser 254 caractères."),
-        Regexp(EMAIL, message=f"Le champ « {L_EMAIL} » doit contenir une adresse email valide "
-                              "(par exemple nom@exemple.fr)."),
+        Length(max=254, message=lazy_gettext("Le champ « %(label)s » ne doit pas dépasser 254 caractères.",
+                                             label=L_EMAIL)),
+        Regexp(EMAIL, message=lazy_gettext("Le champ « %(label)s » doit contenir une adresse email valide "
+                                           "(par exemple nom@exemple.fr).", label=L_EMAIL)),
     ])
     email_confirmation = StringField(L_EMAIL_CONFIRMATION, filters=[_strip],
                                      validators=[DataRequired(required(L_EMAIL_CONFIRMATION))])
@@ -106,7 +112,7 @@ class CreationCompteForm(FlaskForm):
 
     def validate_email_confirmation(self, field: Any) -> None:
         if self.email.data and field.data and field.data.lower() != self.email.data.lower():
-            raise ValidationError("Les deux adresses email saisies ne sont pas identiques.")
+            raise ValidationError(gettext("Les deux adresses email saisies ne sont pas identiques."))
 
 
 class PolitiqueMotDePasse:
@@ -123,13 +129,13 @@ class MotDePasseForm(FlaskForm):
     nouveau = PasswordField(L_NOUVEAU, validators=[InputRequired(required(L_NOUVEAU)), PolitiqueMotDePasse()])
     confirmation = PasswordField(L_CONFIRMATION, validators=[
         InputRequired(required(L_CONFIRMATION)),
-        EqualTo("nouveau", message="Les deux mots de passe saisis ne sont pas identiques."),
+        EqualTo("nouveau", message=lazy_gettext("Les deux mots de passe saisis ne sont pas identiques.")),
     ])
 
 
 class MotDePasseOublieForm(FlaskForm):
-    identifiant = StringField("Identifiant", filters=[_sans_espaces],
-                              validators=[DataRequired(required("Identifiant")), NUMERO_10_CHIFFRES])
+    identifiant = StringField(L_IDENTIFIANT, filters=[_sans_espaces],
+                              validators=[DataRequired(required(L_IDENTIFIANT)), NUMERO_10_CHIFFRES])
 
 
 # --- Rate limits ------------------------------------------------------------------------------------------------
@@ -186,8 +192,9 @@ def controler_la_session() -> Response | None:
     if etat != sessions.EXPIREE:
         return None
     minutes = current_app.config["SESSION_INACTIVITE_MINUTES"]
-    flash(f"Votre session a expiré après {minutes} minute{'s' if minutes > 1 else ''} sans activité. "
-          "Veuillez vous identifier à nouveau.", "info")
+    flash(ngettext("Votre session a expiré après %(num)d minute sans activité. Veuillez vous identifier à nouveau.",
+                   "Votre session a expiré après %(num)d minutes sans activité. Veuillez vous identifier à nouveau.",
+                   minutes), "info")
     espace = request.blueprint if request.blueprint in _CONNEXIONS else acteur.partition(":")[0]
     page_de_connexion = _CONNEXIONS.get(espace, "auth.connexion")
     if request.endpoint == page_de_connexion:
@@ -198,7 +205,11 @@ def controler_la_session() -> Response | None:
 
 def ouvrir_session(utilisateur: Compte | Agent) -> None:
     """A new session at login (applicant, agent or FranceConnect): nothing from before is kept (a planted
-    cookie, a half-done flow, the other space's session), and its server-side row is written."""
+    cookie, a half-done flow, the other space's session), and its server-side row is written. A language chosen in
+    the header before logging in is kept on the applicant's account (F-18): it is the latest choice."""
+    choix = i18n.valide(request.cookies.get(i18n.COOKIE))
+    if isinstance(utilisateur, Compte) and choix:
+        utilisateur.langue = choix
     sessions.ouvrir(utilisateur)
     db.session.commit()
 
@@ -222,7 +233,7 @@ def connexion() -> str | Response:
             tentative.rendre(db.session)  # only failures count: a person who logs in often is never slowed down
             ouvrir_session(compte)
             return redirect(suivant_ou(request.args.get("next"), url_for("pages.accueil")))
-        flash("Identifiant ou mot de passe incorrect.", "error")
+        flash(gettext("Identifiant ou mot de passe incorrect."), "error")
     return render_template("auth/connexion.html", form=form)
 
 
@@ -241,7 +252,7 @@ def deconnexion() -> Response:
                                           id_token_hint=id_token)
         except (requests.RequestException, ValueError):
             pass  # the provider is unreachable: the session here is closed all the same
-    flash("Vous êtes déconnecté(e).", "info")
+    flash(gettext("Vous êtes déconnecté(e)."), "info")
     return redirect(url_for("pages.accueil"))
 
 
@@ -283,7 +294,7 @@ def mot_de_passe() -> str | Response | tuple[str, int]:
     """« Réinitialisation du mot de passe », ouverte par le lien du courriel (valable 24 heures, une fois)."""
     jeton = request.args.get("jeton", "")
     try:
-        compte, _objet = comptes.lire_jeton(db.session, jeton)
+        compte, objet = comptes.lire_jeton(db.session, jeton)
     except comptes.LienInvalide as erreur:
         return _lien_invalide(erreur)
     form = MotDePasseForm()
@@ -291,10 +302,10 @@ def mot_de_passe() -> str | Response | tuple[str, int]:
         comptes.definir_mot_de_passe(db.session, compte, form.nouveau.data)  # ends every session of the account
         sessions.fermer_celle_ci()  # whoever was logged in on this browser, the next step is a fresh login
         db.session.commit()
-        flash("Votre mot de passe a bien été enregistré. Vous pouvez maintenant vous identifier avec votre "
-              "identifiant (votre numéro étranger) et ce mot de passe.", "success")
+        flash(gettext("Votre mot de passe a bien été enregistré. Vous pouvez maintenant vous identifier avec votre "
+                      "identifiant (votre numéro étranger) et ce mot de passe."), "success")
         return redirect(url_for("auth.connexion"))
-    page = render_template("auth/mot_de_passe.html", form=form, jeton=jeton)
+    page = render_template("auth/mot_de_passe.html", form=form, jeton=jeton, premier=objet == comptes.CREATION)
     return page, 422 if form.errors else 200
 
 
@@ -330,10 +341,10 @@ def oubli_enregistre() -> str:
 
 # --- FranceConnect (F-03) -----------------------------------------------------------------------------------------
 
-FC_INDISPONIBLE = ("FranceConnect n'est pas disponible sur cette instance : aucun fournisseur d'identité n'y est "
-                   "configuré. Identifiez-vous avec votre identifiant et votre mot de passe.")
-FC_ECHEC = ("La connexion avec FranceConnect n'a pas abouti. Vous pouvez réessayer, ou vous identifier avec votre "
-            "identifiant et votre mot de passe.")
+FC_INDISPONIBLE = lazy_gettext("FranceConnect n'est pas disponible sur cette instance : aucun fournisseur d'identité "
+                               "n'y est configuré. Identifiez-vous avec votre identifiant et votre mot de passe.")
+FC_ECHEC = lazy_gettext("La connexion avec FranceConnect n'a pas abouti. Vous pouvez réessayer, ou vous identifier "
+                        "avec votre identifiant et votre mot de passe.")
 
 
 def _page_franceconnect(message: str, statut: int = 200) -> tuple[str, int]:
@@ -364,8 +375,8 @@ def franceconnect_retour() -> Response | tuple[str, int]:
     if fc is None:
         abort(404)
     if request.args.get("error") == "access_denied":
-        return _page_franceconnect("Vous avez annulé la connexion avec FranceConnect. Vous pouvez réessayer, ou "
-                                   "vous identifier avec votre identifiant et votre mot de passe.")
+        return _page_franceconnect(gettext("Vous avez annulé la connexion avec FranceConnect. Vous pouvez réessayer, "
+                                           "ou vous identifier avec votre identifiant et votre mot de passe."))
     try:
         token = fc.authorize_access_token()
         identite = franceconnect.identite(fc, token)
@@ -381,8 +392,8 @@ def franceconnect_retour() -> Response | tuple[str, int]:
         return render_template("auth/franceconnect_inconnu.html"), 403
     except (comptes.CompteDejaRattache, IntegrityError):
         db.session.rollback()
-        return _page_franceconnect("Votre compte est déjà associé à une autre identité FranceConnect. Identifiez-vous "
-                                   "avec votre identifiant et votre mot de passe.", 409)
+        return _page_franceconnect(gettext("Votre compte est déjà associé à une autre identité FranceConnect. "
+                                           "Identifiez-vous avec votre identifiant et votre mot de passe."), 409)
     suivant = session.get("fc_suivant")
     ouvrir_session(compte)
     if token.get("id_token"):
@@ -393,5 +404,5 @@ def franceconnect_retour() -> Response | tuple[str, int]:
 @bp.route("/franceconnect/deconnecte")
 def franceconnect_fin() -> Response:
     """Back from FranceConnect's logout (this session was already closed before leaving)."""
-    flash("Vous êtes déconnecté(e).", "info")
+    flash(gettext("Vous êtes déconnecté(e)."), "info")
     return redirect(url_for("pages.accueil"))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import clock, documents, forms
+from .. import clock, documents, forms, situation
 from ..entiers import entier
 from ..extensions import db
 from ..forms.justificatifs import Page, by_rubrique
@@ -56,6 +56,7 @@ def _render(demande: Demande, instance: Instance, task: ReadyTask, form: Any, st
         etapes=textes(instance.bundle).titres,
         etape=task.etape,
         rubriques=by_rubrique(data.get("pieces", [])),
+        changement=situation.changement(data, clock.today()),  # « Votre situation a changé » (F-20)
         **extra,
     ), status
 
@@ -71,8 +72,11 @@ def commencer() -> Response:
     )
     if draft is None:
         personne = current_user.personne
+        # « Votre situation actuelle » chose the placement (F-17); a draft in progress keeps its own.
+        placement = session.get("placement") if session.get("placement") in contrat.PLACEMENTS else "ase"
         draft = store().create(
-            current_user, {"date_naissance": personne.date_naissance, "email": current_user.email}, clock.today()
+            current_user, {"date_naissance": personne.date_naissance, "email": current_user.email,
+                           contrat.PLACEMENT: placement}, clock.today()
         )
     return redirect(url_for("demarche.etape", demande_id=draft.id))
 
@@ -89,8 +93,22 @@ def etape(demande_id: int) -> Any:
     if demande.etat != BROUILLON:
         return _after(demande)
     if request.method == "GET":
+        _situation_du_jour(demande)
         return PAGE.afficher(demande, sans_tache=lambda _instance: _after(demande))
     return PAGE.envoyer(demande, _act, suivante=lambda d: _after(d) if d.etat != BROUILLON else redirect(PAGE.ici(d)))
+
+
+def _situation_du_jour(demande: Demande) -> None:
+    """The draft opened on another day (F-20): the case is decided again (the diagram's check at deposit); if it
+    changed, the draft goes back to the first step whose content changed. Read first, written only then."""
+    with store().open(demande.id, clock.today(), write=False) as instance:
+        if not instance.situation_changee():
+            return
+    try:
+        with store().open(demande.id, clock.today()) as instance:
+            instance.reprendre(acteur())
+    except WorkflowStateError:  # moved on in another tab meanwhile: the page shows where it stands
+        pass
 
 
 def _act(envoi: Envoi) -> Any:

@@ -46,8 +46,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(404)
     def not_found(err: Any) -> Any:
         annuler_la_transaction()
+        # An agent's way back is the queue, not the applicants' home page.
+        retour = {"lien": url_for("agent.demandes"), "libelle": "File des demandes"} if est_agent() else {}
         return render_template("erreur.html", titre="Page introuvable",
-                               message="La page que vous cherchez n'existe pas ou ne vous est pas accessible."), 404
+                               message="La page que vous cherchez n'existe pas ou ne vous est pas accessible.",
+                               **retour), 404
 
     @app.errorhandler(405)
     def wrong_method(err: Any) -> Any:

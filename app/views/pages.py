@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from wtforms.validators import InputRequired
 
 from .. import pieces
 from ..extensions import db
+from ..i18n import N_
 from ..models import Demande
 from ..pdf import render_pdf
 from ..workflow import contrat
@@ -22,21 +23,27 @@ from .acces import store, usager_requis
 
 bp = Blueprint("pages", __name__)
 
-ASE = "ase"
+ASE, TIERS = "ase", "tiers"  # the values of contrat.PLACEMENTS, kept as the data « placement » of the application
+# Labels marked for the catalogue (N_), translated where the page shows them.
+VULNERABILITE = N_("Je suis en situation de vulnérabilité")
+MOTIF_ASE = N_("En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)")
+MOTIF_TIERS = N_("En tant qu'étranger confié à un tiers digne de confiance")
 CHOISIR_SITUATION = "Choisissez votre situation : « Je suis en situation de vulnérabilité »."
-CHOISIR_MOTIF = "Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » pour continuer."
+CHOISIR_MOTIF = ("Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » ou « En tant "
+                 "qu'étranger confié à un tiers digne de confiance » pour continuer.")
+PLACEMENT_CHOISI = "placement"  # session key: the choice, given to the draft that « Je continue » starts
 
 
 class SituationForm(FlaskForm):
     situation = RadioField(
         "Je sollicite un titre de séjour :",
-        choices=[SelectChoice("vulnerabilite", "Je suis en situation de vulnérabilité")],
+        choices=[SelectChoice("vulnerabilite", VULNERABILITE)],
         validators=[InputRequired(CHOISIR_SITUATION)],
         invalid_choice_message=CHOISIR_SITUATION,
     )
     motif = RadioField(
         "Motif",
-        choices=[SelectChoice(ASE, "En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)")],
+        choices=[SelectChoice(ASE, MOTIF_ASE), SelectChoice(TIERS, MOTIF_TIERS)],
         validators=[InputRequired(CHOISIR_MOTIF)],
         invalid_choice_message=CHOISIR_MOTIF,
     )
@@ -57,11 +64,13 @@ def indisponible() -> str:
 @bp.route("/titre-de-sejour", methods=["GET", "POST"])
 @usager_requis
 def situation() -> str | Response:
-    """« Votre situation actuelle » : choix du profil, puis « Je commence »."""
+    """« Votre situation actuelle » : choix du profil (confié à l'ASE ou à un tiers digne de confiance, F-17), puis
+    « Je commence »."""
     form = SituationForm()
     if form.validate_on_submit():
+        session[PLACEMENT_CHOISI] = form.motif.data
         return redirect(url_for("pages.preambule"))
-    return render_template("pages/situation.html", form=form)
+    return render_template("pages/situation.html", form=form, titres=current_user.personne.titres)
 
 
 @bp.route("/titre-de-sejour/preambule")

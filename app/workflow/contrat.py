@@ -214,14 +214,27 @@ CONTRAINTES: dict[str, dict[str, Contrainte]] = {
 
 # --- Data: what the process starts with, what the engine adds, what the code reads --------------------------------
 
+PLACEMENT = "placement"
+# Who the applicant was entrusted to (CESEDA L. 423-22), chosen on « Votre situation actuelle »: the value the decision
+# tables read, and how the pages say « prise en charge par … ».
+PLACEMENTS: dict[str, str] = {"ase": "l'ASE", "tiers": "le tiers digne de confiance"}
 DONNEES_INITIALES: dict[str, str] = {
     "date_naissance": "date de naissance de l'usager (registre des étrangers)",
     "email": "adresse électronique du compte de l'usager",
+    PLACEMENT: "à qui l'usager a été confié : " + ", ".join(f"« {k} » ({v})" for k, v in PLACEMENTS.items())
+               + " (page « Votre situation actuelle »)",
 }
+# What a start without it gets: the ASE, the only choice before the tiers digne de confiance was offered.
+DONNEES_INITIALES_PAR_DEFAUT: dict[str, str] = {PLACEMENT: "ase"}
 DATE_DU_JOUR = "date_du_jour"
 DONNEES_DU_MOTEUR: dict[str, str] = {
     DATE_DU_JOUR: "jour où la dernière tâche utilisateur a été validée (donnée par le moteur)",
 }
+
+
+# The case, attestations and pieces a draft was built on, kept by the service task (operator « retenir ») that starts
+# the check at deposit; the parameters' names are the keys (F-20).
+SITUATION_DU_BROUILLON = "situation_du_brouillon"
 
 
 @dataclass(frozen=True)
@@ -235,6 +248,7 @@ class Donnee:
 DONNEES_LUES: dict[str, Donnee] = {d.cle: d for d in (
     Donnee("cas", "colonne « cas » de la demande (file des agents), pièces justificatives"),
     Donnee("cas_libelle", "page de l'étape 3"),
+    Donnee(PLACEMENT, "libellés de la prise en charge (étape 2, récapitulatif, espace agent)"),
     Donnee("demande_tardive", "signalement « demande tardive » dans la file des agents"),
     Donnee("motif_non_eligibilite", "page « Demandeur non éligible »"),
     Donnee("attestations", "cases à cocher de l'étape 2"),
@@ -254,4 +268,7 @@ DONNEES_LUES: dict[str, Donnee] = {d.cle: d for d in (
     Donnee("attestation", "document joint à la notification de décision, espace agent (résultat de "
                           "« produire_attestation »)"),
     Donnee("notification_complement", "nombre de demandes de complément déjà faites (résultat de « notifier »)"),
+    Donnee(SITUATION_DU_BROUILLON, "bandeau « Votre situation a changé » des étapes (comparée à « cas ») ; la reprise "
+                                   "du brouillon un autre jour rejoue la vérification qui commence par la tâche "
+                                   "dont c'est la variable de résultat (F-20)"),
 )}

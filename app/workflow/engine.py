@@ -57,6 +57,15 @@ class ReadyTask:
 
 
 @dataclass(frozen=True)
+class Reverification:
+    """The draft's situation decided again on another day has changed (F-20): the first step whose content changed,
+    and the values to give the step (the day's decisions, and the situation the draft was built on)."""
+
+    etape: int
+    valeurs: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Status:
     """The plain facts lists need, derived from the workflow after each step."""
 
@@ -100,6 +109,7 @@ class Engine:
     def start(self, data: dict[str, Any], context: Any = None) -> BpmnWorkflow:
         wf = BpmnWorkflow(self.bundle.spec, self.bundle.subprocess_specs)
         wf.script_engine = self._script_engine(context)
+        data = {**contrat.DONNEES_INITIALES_PAR_DEFAUT, **data}  # the decision tables read every one of them
         wf.data.update(data)
         start = wf.get_tasks(state=TaskState.READY)
         for task in start:
@@ -207,6 +217,74 @@ class Engine:
         """Run one DMN decision on its own (the same table the process uses), e.g. for a document."""
         context = SimpleNamespace(data=dict(data), workflow=SimpleNamespace(script_engine=self._script_engine(None)))
         return self.bundle.decisions[decision_id].result(context)
+
+    def reverifier(self, wf: BpmnWorkflow, today: date) -> Reverification | None:
+        """The draft resumed on another day (F-20): the check the diagram makes at deposit, made now on the waiting
+        step's data with `today` as the day. None when nothing changed (or nothing to check).
+
+        The check is read from the diagram, not restated here: the service task whose result variable is
+        `situation_du_brouillon` (its parameters are what is kept), the decisions that follow it, then the first
+        exclusive gateway's conditions; a flow to a step (or to a sub-process holding steps) means « go back
+        there », any other target (the draft's end: the deposit) means unchanged.
+        """
+        waiting = [t for t in wf.get_tasks(state=TaskState.READY, manual=True, lane=contrat.USAGER)
+                   if self._etape(t.task_spec) >= 2 and "cas" in t.data]  # the case is decided after step 1
+        debut = self._verification()
+        if not waiting or debut is None:
+            return None
+        conteneur, spec = debut
+        moteur = self._script_engine(None)
+        decisions, suivant = [], spec.outputs[0] if spec.outputs else None
+        while isinstance(suivant, BusinessRuleTaskMixin) and len(decisions) < 20:
+            decisions.append(suivant)
+            suivant = suivant.outputs[0] if suivant.outputs else None
+        if not hasattr(suivant, "cond_task_specs"):
+            return None
+        sorties = [k for d in decisions for k in self.bundle.decision_outputs.get(d.name, ())]
+        # What the draft has not been given yet (the pieces, at step 2) is not a change: compared as None.
+        absentes = {k for k in sorties if k not in waiting[0].data}
+        data = {**{k: None for k in absentes}, **waiting[0].data, contrat.DATE_DU_JOUR: today}
+        context = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=moteur))
+        try:
+            gardees = {n: moteur.evaluate(context, p["value"]) for n, p in spec.operation_params.items()}
+            data[spec.result_variable] = json.loads(json.dumps(gardees, default=str))  # as the operator's result
+            for decision in decisions:
+                for key in self.bundle.decision_outputs.get(decision.name, ()):
+                    data.pop(key, None)
+                data.update(decision.dmnEngine.result(context))
+            data.update({k: None for k in absentes})
+            cible = suivant.default_task_spec
+            for condition, nom in suivant.cond_task_specs:
+                if condition is not None and moteur.evaluate(context, condition.args[0]):
+                    cible = nom
+                    break
+        except WorkflowException:  # data this draft lacks (an older version's): the deposit will check
+            return None
+        produites = [spec.result_variable, *(k for k in sorties if k not in absentes)]
+        etape = self._etape_de(conteneur.task_specs.get(cible))
+        if etape is None:
+            return None
+        return Reverification(etape, {k: data[k] for k in produites if k in data})
+
+    def _verification(self) -> tuple[Any, Any] | None:
+        """(the spec holding it, the service task) that starts the check of the situation (F-20)."""
+        for conteneur in (self.bundle.spec, *self.bundle.subprocess_specs.values()):
+            for ts in conteneur.task_specs.values():
+                if getattr(ts, "result_variable", None) == contrat.SITUATION_DU_BROUILLON:
+                    return conteneur, ts
+        return None
+
+    def _etape_de(self, spec: Any) -> int | None:
+        """The step a flow's target opens: a user task's, or the first step of a sub-process; None otherwise."""
+        if spec is None:
+            return None
+        if spec.manual:
+            return self._etape(spec) or None
+        interne = self.bundle.subprocess_specs.get(spec.bpmn_id or "")
+        if isinstance(spec, SubWorkflowTaskMixin | StandardLoopTask) and interne is not None:
+            etapes = [self._etape(ts) for ts in interne.task_specs.values() if ts.manual and self._etape(ts)]
+            return min(etapes, default=None)
+        return None
 
     def decision_rows(self, decision_id: str) -> list[dict[str, Any]]:
         """Every row's outputs of a decision, in order (rows whose outputs need no input data)."""

@@ -198,6 +198,29 @@ class Instance:
             ready = self.ready(lane)
         return bool(ready) and ready[0].etape == etape
 
+    def situation_changee(self) -> bool:
+        """Whether the draft's situation, decided again today, differs (F-20; nothing is changed)."""
+        return self.engine.reverifier(self.wf, self.today) is not None
+
+    def reprendre(self, acteur: str) -> bool:
+        """The draft resumed on another day (F-20): if the diagram's check at deposit, made today, finds the case
+        changed, go back to the first step whose content changed (values kept, as « Revenir ») and give it the day's
+        decisions; the pages then show « Votre situation a changé ». False when nothing changed."""
+        verification = self.engine.reverifier(self.wf, self.today)
+        ready = self.ready(contrat.USAGER)
+        if verification is None or not ready:
+            return False
+        depuis = ready[0].etape
+        if verification.etape < depuis:
+            self.back_to(verification.etape, contrat.USAGER, acteur)
+        for task in self.ready(contrat.USAGER):
+            self.update_ready(task.id, verification.valeurs)
+        avant = verification.valeurs.get(contrat.SITUATION_DU_BROUILLON) or {}
+        self._log("systeme", "situation_changee", {"depuis_etape": depuis, "vers_etape": verification.etape,
+                                                    "cas_avant": avant.get("cas"),
+                                                    "cas_apres": verification.valeurs.get("cas")})
+        return True
+
     def abandon(self, acteur: str) -> None:
         self.engine.abandon(self.wf, {"par": acteur})
         self._log(acteur, "demande_abandonnee", {})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +40,9 @@ CHROMIUM_ARGS = [
 LOCAL_HOSTS = {"127.0.0.1"}
 # The browser's own pages, e.g. its PDF viewer when a PDF is shown in a frame: not requests to the network.
 BROWSER_SCHEMES = {"chrome", "chrome-extension"}
+# axe-core (F-19), installed by `make test` in its own npm folder (tools/essais, never the DSFR's package.json).
+AXE_JS = Path(__file__).resolve().parents[2] / "tools" / "essais" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @dataclass
@@ -200,3 +205,45 @@ def new_page(
 def page(new_page) -> Page:
     """A desktop page (1280x900) in a fresh browser context."""
     return new_page(viewport={"width": 1280, "height": 900})
+
+
+_AXE_RUN = """(tags) => axe.run(document, {runOnly: {type: "tag", values: tags}, iframes: false,
+                                          resultTypes: ["violations"]})
+  .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, aide: v.help, url: v.helpUrl,
+    noeuds: v.nodes.map(n => ({cible: n.target.join(" "), html: n.html.slice(0, 200), resume: n.failureSummary}))})))"""
+
+
+@functools.cache
+def _axe_source() -> str:
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core not found at {AXE_JS}: run `make test`, or `cd tools/essais && npm ci`.", pytrace=False)
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def verifier_accessibilite(page: Page, etat: str = "") -> None:
+    """axe-core on the page as it is now (WCAG 2.1 A and AA rules): fails with a readable list of the violations.
+
+    The source is evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern;
+    a <script> tag with inline content would be blocked, as it should be. Frames hold documents shown to agents
+    (PDF, images), not the app's pages: they are not audited."""
+    for essai in range(3):
+        # A click may still be leaving the page: audit the page that is there once it has loaded.
+        page.wait_for_load_state("load")
+        try:
+            if not page.evaluate("() => typeof window.axe === 'object'"):
+                page.evaluate(_axe_source())
+            resultat = page.evaluate(_AXE_RUN, AXE_TAGS)
+            break
+        except Error as erreur:
+            if essai == 2 or not re.search(r"context was destroyed|navigat", str(erreur)):
+                raise
+    if resultat:
+        lignes = [f"axe-core: {len(resultat)} accessibility violation(s) on {etat or page.url} ({page.url}):"]
+        for violation in resultat:
+            lignes.append(f"- [{violation['impact']}] {violation['id']}: {violation['aide']} ({violation['url']})")
+            for noeud in violation["noeuds"][:8]:
+                resume = " ".join(noeud["resume"].split())
+                lignes.append(f"    {noeud['cible']}: {noeud['html']}\n      {resume}")
+            if len(violation["noeuds"]) > 8:
+                lignes.append(f"    … and {len(violation['noeuds']) - 8} more")
+        pytest.fail("\n".join(lignes), pytrace=False)

@@ -10,6 +10,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import verifier_accessibilite
 from tests.web import fichiers
 from tests.web.agent_outils import NORD
 from tests.web.helpers import deposit, post_step, step3_fields, to_step3
@@ -33,12 +34,14 @@ def _deposer(app, demo, cas: str, pdf_identite: bool = False) -> None:
 def _se_connecter_agent(page: Page) -> None:
     page.goto("/agent/demandes")
     expect(page.get_by_role("heading", name="Espace agent")).to_be_visible()
+    verifier_accessibilite(page, "connexion agent")
     page.get_by_label(re.compile(r"^Adresse email")).fill(NORD.email)
     page.get_by_label(re.compile(r"^Mot de passe")).fill(NORD.mot_de_passe)
     page.get_by_role("button", name="Se connecter", exact=True).click()
     expect(page.get_by_role("heading", name="File des demandes", level=1)).to_be_visible()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     expect(page.get_by_text("Camille MARTIN").first).to_be_visible()
+    verifier_accessibilite(page, "file des demandes")
 
 
 @pytest.mark.feature("F-30")
@@ -54,6 +57,7 @@ def test_agent_examine_et_demande_un_complement(app, page: Page, demo) -> None:
     ligne.get_by_role("link").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Demande n° \d{19}$"))).to_be_visible()
     expect(page.get_by_text("Prenez-la en charge pour agir.")).to_be_visible()
+    verifier_accessibilite(page, "demande à prendre en charge")
     page.get_by_role("button", name="Prendre en charge").click()
     expect(page.get_by_text("Vous avez pris la demande en charge.")).to_be_visible()
 
@@ -70,6 +74,7 @@ def test_agent_examine_et_demande_un_complement(app, page: Page, demo) -> None:
     with page.expect_response(lambda r: r.url.endswith(source)) as reponse:
         page.evaluate("f => { f.src = f.src; }", cadre.element_handle())
     assert reponse.value.status == 200 and reponse.value.headers["content-type"] == "application/pdf"
+    verifier_accessibilite(page, "examen des pièces")
 
     # « Non valide » for the nationality proof, everything else valid, then the complement.
     for piece in page.locator("#examen .piece").all():
@@ -85,6 +90,7 @@ def test_agent_examine_et_demande_un_complement(app, page: Page, demo) -> None:
     expect(page.get_by_text(re.compile(r"La demande de complément a été envoyée à l'usager"))).to_be_visible()
     expect(page.locator("#etat")).to_have_text("Complément demandé : notification pas encore lue")
     expect(page.locator("#complement-1")).to_contain_text("Veuillez fournir une copie lisible de votre passeport.")
+    verifier_accessibilite(page, "complément envoyé")
 
     page.get_by_role("link", name="File des demandes").first.click()
     expect(page.locator("#file tbody tr").first).to_contain_text("Complément demandé : notification pas encore lue")
@@ -96,6 +102,7 @@ def test_agent_decide_favorablement(app, page: Page, demo) -> None:
     _se_connecter_agent(page)
     page.locator("#file tbody tr").first.get_by_role("button", name="Prendre en charge").click()
     page.locator("#file tbody tr").first.get_by_role("link").click()
+    expect(page.get_by_role("button", name="Valider l'examen")).to_be_visible()  # the page is there before .all()
     for radio in page.locator("#examen label").filter(has_text=re.compile(r"^\s*Valide\s*$")).all():
         radio.click()
     page.locator("label").filter(has_text="Passer à la décision").click()
@@ -106,11 +113,13 @@ def test_agent_decide_favorablement(app, page: Page, demo) -> None:
     page.locator("label").filter(has_text=re.compile(r"^\s*Défavorable\s*$")).click()
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.get_by_text("Le champ « Motif du refus » est obligatoire.").first).to_be_visible()
+    verifier_accessibilite(page, "décision refusée")
 
     page.locator("label").filter(has_text=re.compile(r"^\s*Favorable\s*$")).click()
     expect(page.get_by_label(re.compile(r"^Début de validité"))).not_to_have_value("")
     page.get_by_role("button", name="Enregistrer la décision").click()
     expect(page.locator("#etat")).to_have_text("Demande acceptée")
+    verifier_accessibilite(page, "demande acceptée")
     with page.context.expect_page() as nouvelle:
         page.get_by_role("link", name="Attestation de décision favorable (PDF)").click()
     attestation = nouvelle.value

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.comptes_outils import AWA, AWA_EMAIL, MOT_DE_PASSE, ajouter_au_registre, distribuer, lien_du_message
+from tests.e2e.conftest import verifier_accessibilite
 
 pytestmark = pytest.mark.e2e
 
@@ -32,12 +33,14 @@ def test_creer_son_compte_depuis_l_accueil_puis_se_connecter(page: Page, app_smt
 
     page.goto("/")
     expect(page.get_by_role("heading", name="Vos démarches")).to_be_visible()
+    verifier_accessibilite(page, "accueil")
     page.get_by_role("link", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Connectez-vous pour accéder à vos services")).to_be_visible()
     page.get_by_role("link", name="Créer votre compte").click()
 
     expect(page.get_by_role("heading", name="Créer votre compte")).to_be_visible()
     expect(page.get_by_text("Compléter les renseignements suivants pour accéder à vos services.")).to_be_visible()
+    verifier_accessibilite(page, "créer votre compte")
     champ(page, "Adresse email").fill(AWA_EMAIL)
     champ(page, "Confirmation de l'adresse email").fill("awa.konate@example.com")
     champ(page, "Numéro étranger").fill(AWA["numero_etranger"])
@@ -48,6 +51,7 @@ def test_creer_son_compte_depuis_l_accueil_puis_se_connecter(page: Page, app_smt
         "Les deux adresses email saisies ne sont pas identiques.")
     expect(champ(page, "Numéro étranger")).to_have_value(AWA["numero_etranger"])
     page.screenshot(path="/tmp/e2e-compte-creation-erreur.png", full_page=True, caret="initial")
+    verifier_accessibilite(page, "création de compte refusée")
     champ(page, "Confirmation de l'adresse email").fill(AWA_EMAIL)
     bouton(page, "Valider").click()
 
@@ -55,6 +59,7 @@ def test_creer_son_compte_depuis_l_accueil_puis_se_connecter(page: Page, app_smt
     expect(encart.get_by_text("Demande de création de compte bien enregistrée.")).to_be_visible()
     expect(encart.get_by_text("Un email vous a été envoyé afin de confirmer votre adresse email.")).to_be_visible()
     expect(page.get_by_role("link", name="Retour à l'accueil")).to_be_visible()
+    verifier_accessibilite(page, "demande de création enregistrée")
 
     # The worker delivers the mail to the SMTP server; the person opens the link it contains.
     assert distribuer(app_smtp)["envoye"] == 1
@@ -66,6 +71,7 @@ def test_creer_son_compte_depuis_l_accueil_puis_se_connecter(page: Page, app_smt
 
     expect(page.get_by_role("heading", name="Réinitialisation du mot de passe")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Votre mot de passe doit être réinitialisé\."))).to_be_visible()
+    verifier_accessibilite(page, "mot de passe")
     champ(page, "Nouveau mot de passe").fill("motdepasse")
     champ(page, "Confirmation du mot de passe").fill("motdepasse")
     bouton(page, "Valider mon mot de passe").click()
@@ -78,19 +84,23 @@ def test_creer_son_compte_depuis_l_accueil_puis_se_connecter(page: Page, app_smt
         re.compile(r"au moins une majuscule\..*au moins un chiffre\..*au moins un caractère spécial"))
     expect(champ(page, "Nouveau mot de passe")).to_have_value("")  # never written back
     page.screenshot(path="/tmp/e2e-compte-mot-de-passe-erreurs.png", full_page=True, caret="initial")
+    verifier_accessibilite(page, "mot de passe refusé")
     champ(page, "Nouveau mot de passe").fill(MOT_DE_PASSE)
     champ(page, "Confirmation du mot de passe").fill(MOT_DE_PASSE)
     bouton(page, "Valider mon mot de passe").click()
 
     expect(page.get_by_role("heading", name="Connectez-vous pour accéder à vos services")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Votre mot de passe a bien été enregistré\."))).to_be_visible()
+    verifier_accessibilite(page, "connexion après mot de passe")
     champ(page, "Identifiant").fill(AWA["numero_etranger"])
     champ(page, "Mot de passe").fill(MOT_DE_PASSE)
     bouton(page, "S'identifier").click()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
     expect(page.locator(".fr-header__tools").get_by_text("Awa KONATÉ")).to_be_visible()
+    verifier_accessibilite(page, "connecté(e)")
 
     # The link was used: opened again, it says so and offers to start again.
     page.goto(lien)
     expect(page.get_by_role("heading", name="Ce lien n'est plus valable")).to_be_visible()
     expect(page.get_by_role("link", name="Recommencer la création de mon compte")).to_be_visible()
+    verifier_accessibilite(page, "lien plus valable")

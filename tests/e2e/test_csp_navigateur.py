@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import verifier_accessibilite
 from tests.e2e.test_depot_navigateur import remplir_etape_2
 from tests.e2e.test_notifications_navigateur import se_connecter
 from tests.web.helpers import PNG_1PX, login, post_step, start_draft, step1_for
@@ -91,11 +92,13 @@ def test_accueil_et_etapes_sans_violation_de_la_csp(app, dsfr, new_page, observa
     assert "script-src 'self'" in reponse.headers["content-security-policy"]
     expect(page.get_by_role("heading", name="Vos démarches")).to_be_visible()
     expect(page.locator("body.sans-dsfr")).to_have_count(0 if dsfr else 1)
+    verifier_accessibilite(page, "accueil")
     se_connecter(page, person)
 
     # Step 2: the union fields follow the family situation (static/js/situation-familiale.js).
     page.goto(url)
     expect(page.get_by_role("heading", name=re.compile(r"^Motif de séjour\s+Étape 2 sur 5$"))).to_be_visible()
+    verifier_accessibilite(page, "étape 2")
     situation = page.get_by_label(re.compile(r"^Quelle est votre situation familiale actuelle \?"))
     union = page.locator("#union")
     situation.select_option(label="Célibataire")
@@ -113,6 +116,7 @@ def test_accueil_et_etapes_sans_violation_de_la_csp(app, dsfr, new_page, observa
     with page.expect_navigation():
         champ.set_input_files({"name": "piece-csp.png", "mimeType": "image/png", "buffer": PNG_1PX})
     expect(page.get_by_role("button", name="SUPPRIMER PIECE-CSP.PNG")).to_be_visible()
+    verifier_accessibilite(page, "étape 3, un fichier envoyé")
     page.wait_for_load_state("load")
 
     observateur.verifier()
@@ -162,6 +166,7 @@ def test_le_menu_du_telephone_s_ouvre(app, dsfr, new_page, observateur) -> None:
     if not dsfr:
         # The plain stylesheet keeps the header links on the page: reachable without a menu.
         expect(page.locator(".fr-header__tools").get_by_role("link", name="Se connecter")).to_be_visible()
+        verifier_accessibilite(page, "accueil sur téléphone")
         observateur.verifier()
         return
     expect(page.locator("html")).to_have_attribute("data-fr-js", "true")
@@ -170,6 +175,7 @@ def test_le_menu_du_telephone_s_ouvre(app, dsfr, new_page, observateur) -> None:
     page.get_by_role("button", name="Menu", exact=True).tap()
     expect(menu).to_have_class(re.compile(r"\bfr-modal--opened\b"))
     expect(menu.get_by_role("link", name="Se connecter")).to_be_visible()
+    verifier_accessibilite(page, "menu du téléphone ouvert")
     menu.get_by_role("button", name="Fermer").tap()
     expect(menu.get_by_role("link", name="Se connecter")).to_be_hidden()
     observateur.verifier()

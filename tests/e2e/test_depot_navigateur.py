@@ -17,9 +17,11 @@ from tests.e2e.test_parcours_navigateur import (
     bouton,
     champ,
     cocher,
+    expect_date,
     expect_etape,
     joindre,
     jusqu_a_l_etape_1,
+    remplir_date,
     remplir_etape_1,
     se_connecter,
 )
@@ -33,8 +35,8 @@ EMANCIPE = "Je suis un mineur (+16 ans) émancipé"
 
 
 def remplir_etape_2(page: Page, person, case: str) -> None:
-    champ(page, "Date de prise en charge par l'ASE").fill(person.date_placement.strftime("%d/%m/%Y"))
-    champ(page, "Date d'entrée en France").fill((person.date_placement - timedelta(days=60)).strftime("%d/%m/%Y"))
+    remplir_date(page, "Date de prise en charge par l'ASE", person.date_placement.strftime("%d/%m/%Y"))
+    remplir_date(page, "Date d'entrée en France", (person.date_placement - timedelta(days=60)).strftime("%d/%m/%Y"))
     champ(page, "Quelle est votre situation familiale actuelle ?").select_option(label="Célibataire")
     cocher(page, "Non", "radio", dans=page.get_by_role("group", name=re.compile(re.escape(L_ENFANTS))))
     for code in ATTESTATIONS[case]:
@@ -89,7 +91,7 @@ def test_de_l_etape_1_au_pdf_telecharge_puis_mes_demandes(page: Page, demo, tmp_
     champ(page, "Observations à destination de l'administration").fill("Je suis suivie par l'ASE du Nord.")
     page.get_by_role("button", name="Modifier l'étape 2 : Motif de séjour").click()
     expect_etape(page, 2, "Motif de séjour")
-    expect(champ(page, "Date de prise en charge par l'ASE")).to_have_value(person.date_placement.strftime("%d/%m/%Y"))
+    expect_date(page, "Date de prise en charge par l'ASE", person.date_placement.strftime("%d/%m/%Y"))
     expect(page.get_by_role("group", name=re.compile(re.escape(L_ENFANTS))).get_by_role("radio", name="Non")) \
         .to_be_checked()
     bouton(page, POURSUIVRE).click()

@@ -31,6 +31,7 @@ OBSERVATION = "Veuillez fournir une copie lisible de votre passeport."
 
 def _examiner(agent: Page, non_valide: str | None) -> None:
     """Every document « Valide » but one, then the next step."""
+    expect(agent.get_by_role("button", name="Valider l'examen")).to_be_visible()  # the page is there before .all()
     for piece in agent.locator("#examen .piece").all():
         if not piece.locator("input[type=radio]").count():
             continue

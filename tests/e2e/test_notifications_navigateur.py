@@ -86,6 +86,6 @@ def test_usager_repond_au_complement_puis_telecharge_l_attestation(app, page: Pa
     telechargement.value.save_as(chemin)
     texte = " ".join(p.extract_text() for p in PdfReader(str(chemin)).pages)
     assert "ATTESTATION DE DÉCISION FAVORABLE" in texte and ligne(app, demande).numero in texte
-    page.get_by_role("link", name="< RETOUR A TOUTES MES NOTIFICATIONS").first.click()
-    expect(page.get_by_role("link", name="Demande de complément répondu")).to_be_visible()
+    page.get_by_role("link", name="RETOUR A TOUTES MES NOTIFICATIONS").first.click()
+    expect(page.get_by_role("link", name="Demande de complément répondue")).to_be_visible()
     expect(page.get_by_role("link", name="Notification de décision lue")).to_be_visible()

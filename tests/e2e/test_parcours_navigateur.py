@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.e2e.conftest import verifier_accessibilite
 from tests.web import fichiers
 
 pytestmark = pytest.mark.e2e
@@ -50,6 +51,7 @@ def expect_etape(page: Page, numero: int, titre: str) -> None:
     """The stepper shows the step's title and « Étape n sur 5 »."""
     stepper = page.get_by_role("heading", name=re.compile(rf"^{re.escape(titre)}\s+Étape {numero} sur 5$"))
     expect(stepper).to_be_visible()
+    verifier_accessibilite(page, f"étape {numero}")
 
 
 def expect_erreur_a_cote(field: Locator, message: str) -> None:
@@ -96,8 +98,10 @@ def expect_dsfr_charge(page: Page) -> None:
 def se_connecter(page: Page, numero: str, mot_de_passe: str) -> None:
     page.goto("/")
     expect(page.get_by_role("heading", name="Vos démarches")).to_be_visible()
+    verifier_accessibilite(page, "accueil")
     page.get_by_role("link", name="Se connecter").click()
     expect(page.get_by_role("heading", name="Connectez-vous pour accéder à vos services")).to_be_visible()
+    verifier_accessibilite(page, "connexion")
     champ(page, "Identifiant").fill(numero)
     champ(page, "Mot de passe").fill(mot_de_passe)
     bouton(page, "S'identifier").click()
@@ -112,11 +116,13 @@ def jusqu_a_l_etape_1(page: Page) -> None:
 
 def de_la_situation_a_l_etape_1(page: Page) -> None:
     expect(page.get_by_role("heading", name="Votre situation actuelle")).to_be_visible()
+    verifier_accessibilite(page, "situation")
     cocher(page, "Je suis en situation de vulnérabilité", "radio")
     cocher(page, "En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)", "radio")
     bouton(page, "Je commence").click()
     expect(page.get_by_role("heading", name="Votre démarche en ligne")).to_be_visible()
     expect(page.get_by_text("DÉPOSEZ VOTRE DEMANDE EN 5 ÉTAPES")).to_be_visible()
+    verifier_accessibilite(page, "préambule")
     bouton(page, "Je continue").click()
     expect_etape(page, 1, "Informations personnelles")
 
@@ -126,9 +132,31 @@ def remplir_etape_1(page: Page) -> None:
         champ(page, libelle).fill(valeur)
 
 
+def groupe_date(page: Page, libelle: str) -> Locator:
+    """A date of step 2, as the seed shows it: a group of « Jour », « Mois » (by name) and « Année »."""
+    return page.get_by_role("group", name=re.compile(rf"^{re.escape(libelle)}(\s|\*|:|$)"))
+
+
+def remplir_date(page: Page, libelle: str, valeur: str) -> None:
+    """Type a JJ/MM/AAAA date into its three parts, the month chosen by its number's option."""
+    jour, mois, annee = valeur.split("/")
+    groupe = groupe_date(page, libelle)
+    groupe.get_by_label("Jour", exact=True).fill(str(int(jour)))
+    groupe.get_by_label("Mois", exact=True).select_option(str(int(mois)))
+    groupe.get_by_label("Année", exact=True).fill(annee)
+
+
+def expect_date(page: Page, libelle: str, valeur: str) -> None:
+    jour, mois, annee = valeur.split("/")
+    groupe = groupe_date(page, libelle)
+    expect(groupe.get_by_label("Jour", exact=True)).to_have_value(str(int(jour)))
+    expect(groupe.get_by_label("Mois", exact=True)).to_have_value(str(int(mois)))
+    expect(groupe.get_by_label("Année", exact=True)).to_have_value(annee)
+
+
 def remplir_etape_2(page: Page, date_ase: str, date_entree: str) -> None:
-    champ(page, L_ASE).fill(date_ase)
-    champ(page, L_ENTREE).fill(date_entree)
+    remplir_date(page, L_ASE, date_ase)
+    remplir_date(page, L_ENTREE, date_entree)
     champ(page, L_SITUATION).select_option(label="Célibataire")
     cocher(page, "Non", "radio", dans=page.get_by_role("group", name=re.compile(re.escape(L_ENFANTS))))
     cocher(page, POLYGAMIE)
@@ -142,6 +170,7 @@ REQUIS_CAS_3 = {
     "Décision de placement par l'autorité judiciaire au service de l'Aide Sociale à l'Enfance (ASE)": "placement.pdf",
     "Justificatifs d'activité professionnelle": "contrat.pdf",
     "Nature des liens avec la famille restée dans le pays d'origine": "liens.pdf",
+    "Insertion dans la société française": "insertion.pdf",  # required for every case (F-22)
 }
 
 
@@ -197,14 +226,16 @@ def test_cas3_de_l_accueil_a_la_confirmation(page: Page, demo, tmp_path: Path) -
     expect(page.get_by_role("alert").filter(has_text=re.compile(r"La page comporte \d+ erreurs"))).to_be_visible()
     for libelle in (L_ASE, L_ENTREE):
         message = f"Le champ « {libelle} » est obligatoire."
-        expect(champ(page, libelle)).to_have_attribute("aria-invalid", "true")
-        expect(champ(page, libelle)).to_have_accessible_description(message)
-        expect_erreur_a_cote(champ(page, libelle), message)
+        jour = groupe_date(page, libelle).get_by_label("Jour", exact=True)
+        expect(jour).to_have_attribute("aria-invalid", "true")
+        expect(jour).to_have_accessible_description(message)
+        expect(groupe_date(page, libelle).get_by_text(message, exact=True)).to_be_visible()
     expect_erreur_a_cote(champ(page, L_SITUATION), f"Le champ « {L_SITUATION} » est obligatoire.")
     enfants = page.get_by_role("group", name=re.compile(re.escape(L_ENFANTS)))
     expect(enfants.get_by_text(f"Le champ « {L_ENFANTS} » est obligatoire.")).to_be_visible()
     for attestation in (POLYGAMIE, SANCTIONS):
         expect_erreur_a_cote(champ(page, attestation), f"Vous devez cocher l'attestation « {attestation} »")
+    verifier_accessibilite(page, "étape 2 refusée")
     page.screenshot(path=str(SCREENSHOTS / "e2e-etape2-erreurs.png"), full_page=True, caret="initial")
 
     # « < Revenir à l'étape précédente » keeps what step 1 saved.
@@ -216,7 +247,7 @@ def test_cas3_de_l_accueil_a_la_confirmation(page: Page, demo, tmp_path: Path) -
     bouton(page, POURSUIVRE).click()
     expect_etape(page, 2, "Motif de séjour")
 
-    # Step 2 filled; dates are typed JJ/MM/AAAA, as the hint says (whatever the phone's language).
+    # Step 2 filled; dates as the seed shows them: day, month by name, year (whatever the phone's language).
     date_entree = (person.date_placement - timedelta(days=60)).strftime("%d/%m/%Y")
     remplir_etape_2(page, person.date_placement.strftime("%d/%m/%Y"), date_entree)
     bouton(page, POURSUIVRE).click()
@@ -229,7 +260,12 @@ def test_cas3_de_l_accueil_a_la_confirmation(page: Page, demo, tmp_path: Path) -
     bouton(page, "SUPPRIMER IDENTITE.PDF").click()
     expect(bouton(page, "SUPPRIMER IDENTITE.PDF")).to_have_count(0)
     bouton(page, POURSUIVRE).click()
-    expect(page.get_by_text("Joignez au moins un fichier pour « Justificatif d'identité ».")).to_be_visible()
+    # The summary at the top links to the document, whose block says it too.
+    expect(page.locator("#erreurs").get_by_role(
+        "link", name="Joignez au moins un fichier pour « Justificatif d'identité ».")).to_be_visible()
+    expect(page.locator("#piece-identite").get_by_text(
+        "Joignez au moins un fichier pour « Justificatif d'identité ».")).to_be_visible()
+    verifier_accessibilite(page, "étape 3 refusée")
     joindre(page, "Justificatif d'identité", tmp_path / "identite.pdf")
     bouton(page, POURSUIVRE).click()
 
@@ -253,6 +289,7 @@ def test_cas3_de_l_accueil_a_la_confirmation(page: Page, demo, tmp_path: Path) -
     ligne = page.get_by_role("row").filter(has_text=numero)
     expect(ligne).to_have_count(1)
     expect(ligne).to_contain_text("Demande envoyée : le")
+    verifier_accessibilite(page, "mes demandes en cours")
 
 
 @pytest.mark.feature("F-09")
@@ -270,17 +307,20 @@ def test_non_eligible_modifie_puis_abandonne(page: Page, demo) -> None:
     non_eligible = page.get_by_role("heading", name="Demandeur non éligible")
     expect(non_eligible).to_be_visible()
     expect(page.get_by_text(re.compile(r"Vous ne pouvez pas accéder à cette téléprocédure"))).to_be_visible()
+    verifier_accessibilite(page, "non éligible")
 
     bouton(page, "Modifier ma saisie").click()
     expect_etape(page, 2, "Motif de séjour")
-    expect(champ(page, L_ASE)).to_have_value(date_ase)
+    expect_date(page, L_ASE, date_ase)
 
     bouton(page, "Abandonner la demande").click()
     expect(page.get_by_role("heading", name="Abandonner la demande", level=1)).to_be_visible()
     expect(page.get_by_text(re.compile(r"Voulez-vous vraiment abandonner votre demande"))).to_be_visible()
+    verifier_accessibilite(page, "abandonner la demande")
     bouton(page, "Oui, abandonner la demande").click()
     expect(page.get_by_role("heading", name="Demande abandonnée", level=1)).to_be_visible()
     expect(page.get_by_text(re.compile(r"Votre demande a été abandonnée"))).to_be_visible()
+    verifier_accessibilite(page, "demande abandonnée")
 
 
 TELEPHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
@@ -312,6 +352,7 @@ def test_etape_1_utilisable_sur_telephone(new_page, demo) -> None:
     bouton(page, POURSUIVRE).tap()
     expect(page.get_by_role("alert").filter(has_text=re.compile(r"La page comporte \d+ erreurs"))).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "e2e-mobile-etape2-erreurs.png"), full_page=True, caret="initial")
+    verifier_accessibilite(page, "étape 2 refusée sur téléphone")
     expect_pas_de_defilement_horizontal(page)
 
 

@@ -110,7 +110,16 @@ def buttons(page: str) -> list[str]:
 
 
 def input_date(page: str, name: str) -> date | None:
-    """The date shown in a date input, whether the app writes it JJ/MM/AAAA or AAAA-MM-JJ."""
+    """The date shown in a date input, whether the app writes it JJ/MM/AAAA or AAAA-MM-JJ, or in the seed's three
+    parts « Jour », « Mois » (a list of month names), « Année » (`<name>-jour`, `<name>-mois`, `<name>-annee`)."""
+    jour, annee = input_value(page, f"{name}-jour"), input_value(page, f"{name}-annee")
+    select = re.search(rf'<select[^>]*\bname="{re.escape(name)}-mois".*?</select>', page, re.S)
+    if jour is not None and annee is not None and select:
+        mois = re.search(r'<option value="(\d+)" selected', select.group(0))
+        try:
+            return date(int(annee), int(mois.group(1)), int(jour)) if mois else None
+        except ValueError:
+            return None
     value = input_value(page, name)
     for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:

@@ -64,7 +64,8 @@ def test_situation_libelles_et_je_commence_mene_au_preambule(client, demo):
     [
         ({}, "Choisissez votre situation : « Je suis en situation de vulnérabilité »."),
         ({"situation": "vulnerabilite"},
-         "Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » pour continuer."),
+         "Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » ou « En tant qu'étranger "
+         "confié à un tiers digne de confiance » pour continuer."),
         ({"situation": "etudiant", "motif": "ase"}, "Choisissez votre situation"),
     ],
     ids=["rien", "sans-motif", "valeur-forgee"],

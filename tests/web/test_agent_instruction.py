@@ -271,12 +271,10 @@ def test_la_reponse_au_complement_revient_a_l_agent(app, agent, deposee):
     assert f'<img class="apercu-image" src="/agent/documents/{nouveau.id}"' in html
     assert f'src="/agent/documents/{ancien.id}"' not in html
     assert f'href="/agent/documents/{ancien.id}"' in html
-    # The previous opinions are the starting point of the new review.
-    assert re.search(r'<input[^>]*checked[^>]*id="avis_identite-1"|<input[^>]*id="avis_identite-1"[^>]*checked',
-                     html)
-    assert input_value(html, "observation_identite") is None  # a textarea
-    assert "Acte incomplet." in re.search(r'<textarea[^>]*name="observation_identite"[^>]*>(.*?)</textarea>',
-                                          html, re.S).group(1)
+    # The previous opinions are shown beside the new review, never pre-selected (F-32, test_revue_agent.py).
+    assert "Tour précédent : non valide — « Acte incomplet. »" in page
+    assert not re.search(r'<input[^>]*\bname="avis_identite"[^>]*\bchecked', html)
+    assert re.search(r'<textarea[^>]*name="observation_identite"[^>]*>\s*</textarea>', html)
     # A second round, then the decision: the process loops back as many times as needed.
     assert examiner(agent, deposee, "complement", {"identite": "Toujours incomplet."}).status_code == 302
     with app.app_context():

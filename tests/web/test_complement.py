@@ -164,7 +164,7 @@ def test_maintenir_l_un_remplacer_l_autre_puis_decision_favorable(app, client, d
     assert "Maintenir le Document — La copie comporte 2 pages" in page
     assert "acte-complet.png" in page and "Valider et envoyer" not in page
     liste = get_text(client, "/notifications")
-    assert "Demande de complément répondu" in liste and "Répondu le" in liste
+    assert "Demande de complément répondue" in liste and "Répondue le" in liste
 
     examiner(app, demande)
     decider_favorable(app, demande)
@@ -303,8 +303,8 @@ def test_mettre_a_jour_la_photographie_par_un_nouveau_numero_ephoto(app, client,
     response = poster(client, notification.id, reponse_ephoto="mettre_a_jour", ephoto_ephoto="123")
     assert response.status_code == 422
     assert field_error(response.get_data(as_text=True), "reponse_ephoto") == (
-        "Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto (22 chiffres) » : il doit "
-        "comporter exactement 22 chiffres.")
+        "Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto » : 22 caractères (chiffres ou "
+        "lettres), tels qu'ils sont imprimés sur votre planche de photos d'identité.")
 
     response = poster(client, notification.id, reponse_ephoto="mettre_a_jour",
                       ephoto_ephoto="9876 5432 1098 7654 3210 98")

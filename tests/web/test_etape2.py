@@ -62,7 +62,8 @@ def test_date_dans_le_futur_refusee(client, cas3, champ, libelle):
 def test_date_illisible_refusee_en_francais(client, cas3, illisible):
     url, fields = cas3
     page = refused(client, url, dict(fields, date_entree_france=illisible))
-    assert field_error(page, "date_entree_france") == f"La « {L_ENTREE} » n'est pas une date valide (JJ/MM/AAAA)."
+    assert field_error(page, "date_entree_france") == (f"La « {L_ENTREE} » n'est pas une date valide : indiquez le "
+                                                       "jour, le mois et l'année.")
 
 
 @pytest.mark.feature("F-08")
@@ -94,7 +95,7 @@ def test_date_d_union_dans_le_futur_refusee(client, cas3):
 
 
 @pytest.mark.feature("F-08")
-@pytest.mark.parametrize("situation", ["Célibataire", "Concubin(e)", "Divorcé(e)"])
+@pytest.mark.parametrize("situation", ["Célibataire", "Concubin(ne)", "Divorcé(e)"])
 def test_union_facultative_hors_mariage_et_pacs(client, cas3, situation):
     url, fields = cas3
     assert post_step(client, url, **dict(fields, situation_familiale=situation)).status_code == 302
@@ -140,7 +141,7 @@ def test_saisie_gardee_apres_une_erreur(client, cas3):
     del fields["attestation_sanctions"]
     page = refused(client, url, fields)
     assert field_error(page, "date_debut_union")
-    assert input_value(page, "date_prise_en_charge_ase") == fields["date_prise_en_charge_ase"]
+    assert input_date(page, "date_prise_en_charge_ase") == date.fromisoformat(fields["date_prise_en_charge_ase"])
     assert input_date(page, "date_entree_france") == date(2019, 9, 9)
     assert input_value(page, "pays_union") == "Maroc"
     assert selected_option(page, "situation_familiale") == "Pacsé(e)"

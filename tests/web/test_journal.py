@@ -123,7 +123,8 @@ def test_le_journal_d_une_demande_de_bout_en_bout(app_smtp, smtp, demo, monkeypa
 
     # The deposit, then what it caused: the number, the PDF (its hash, not its bytes), the mail queued.
     depot = apres("etape_validee", lambda d: d["formulaire"] == "depot")
-    services = [e.detail for e in evenements if e.nature == "service_execute"]
+    # « retenir » keeps the draft's situation before the case is checked again at deposit (F-20): no effect.
+    services = [e.detail for e in evenements if e.nature == "service_execute" and e.detail["operateur"] != "retenir"]
     assert [s["operateur"] for s in services[:3]] == ["numeroter", "produire_confirmation", "envoyer_courriel"]
     assert services[0]["resultat"]["numero"] == numero
     assert services[1]["resultat"] == {"sha256": confirmation_sha}

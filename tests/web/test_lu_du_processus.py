@@ -144,7 +144,7 @@ def test_renommer_une_tache_renomme_son_etape(demo_db, tmp_path, demo):
     assert "Informations personnelles" not in preambule
 
     page = usager.get(start_draft(usager)).get_data(as_text=True)
-    assert "<title>Identité et coordonnées — Demander un titre de séjour" in page
+    assert "<title>Étape 1 sur 5 — Identité et coordonnées — " in page
     assert re.search(r'<h2 class="fr-stepper__title">Identité et coordonnées\s*<span class="fr-stepper__state">'
                      r"Étape 1 sur 5</span>", page)
     assert "Informations personnelles" not in lisible(page)

@@ -76,6 +76,9 @@ ANALYSTE = _pour(REFUSE, anonyme=CONNEXION_ANALYSTE, analyste=OK)
 
 ATTENDU: dict[tuple[str, str], dict[str, str]] = {
     ("pages.accueil", "GET"): PUBLIC,
+    ("entete.langue", "GET"): PUBLIC,
+    ("entete.contact", "GET"): PUBLIC,
+    ("entete.aide", "GET"): PUBLIC,
     ("pages.indisponible", "GET"): PUBLIC,
     ("pages.liste_des_pieces", "GET"): PUBLIC,
     ("pages.situation", "GET"): USAGER,

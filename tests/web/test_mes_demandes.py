@@ -120,6 +120,7 @@ def test_etat_apres_l_examen_puis_la_decision(app, client, demo, decision, etat)
 
 
 @pytest.mark.feature("F-13")
+@pytest.mark.feature("F-19")
 def test_etat_quand_un_complement_est_demande(app, client, demo):
     url, _ = deposit(client, demo["CAS_3"], "CAS_3")
     demande_id = int(url.rsplit("/", 1)[1])
@@ -130,7 +131,9 @@ def test_etat_quand_un_complement_est_demande(app, client, demo):
         demande = db.session.get(Demande, demande_id)
         libelle, numero = demande.etat_libelle, demande.numero
     ligne = row_containing(client.get("/mes-demandes").get_data(as_text=True), numero)
-    assert libelle != "Demande à examiner" and libelle in ligne and "Demande envoyée" not in ligne
+    # In the applicant's words (F-19), not the diagram's name for the agents.
+    assert "Complément demandé : une demande de complément vous attend dans « Mes notifications »" in ligne
+    assert libelle not in ligne and "Demande envoyée" not in ligne
 
 
 @pytest.mark.feature("F-13")

@@ -72,7 +72,7 @@ def test_liste_avec_l_avertissement_et_les_etats(app, demo):
     # Newest first: date, domain, subject with its state, and the date of reading or answering.
     assert lignes(client) == [
         "03/03/2024 SEJOUR Notification de décision non lue",
-        "02/03/2024 SEJOUR Demande de complément répondu Répondu le 06/03/2024",
+        "02/03/2024 SEJOUR Demande de complément répondue Répondue le 06/03/2024",
         "01/03/2024 SEJOUR Notification de décision lue Lu le 05/03/2024",
     ]
     html = client.get("/notifications").get_data(as_text=True)

@@ -8,6 +8,7 @@ from tests.conftest import csrf_token, task_id
 from tests.web.helpers import (
     STEP1,
     get_text,
+    input_date,
     input_value,
     login,
     post_step,
@@ -129,7 +130,8 @@ def test_task_id_perime_apres_retour_dans_un_autre_onglet(client, demo):
     assert FLASH_PERIME in page and "Étape 1 sur 5" in page
     post_step(client, url, **STEP1)
     page = get_text(client, url)
-    assert "Étape 2 sur 5" in page and input_value(page, "date_entree_france") == ""
+    assert "Étape 2 sur 5" in page and input_value(page, "date_entree_france-jour") == "" \
+        and input_date(page, "date_entree_france") is None
 
 
 @pytest.mark.feature("F-06")

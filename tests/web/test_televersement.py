@@ -124,7 +124,8 @@ def test_nom_de_fichier_hostile_stocke_sans_danger_et_affiche_echappe(client, et
 @pytest.mark.feature("F-10")
 def test_ephoto_22_chiffres_espaces_toleres(client, etape3, app):
     page = envoyer(client, etape3, action="ephoto_confirmer", ephoto="1234").get_data(as_text=True)
-    assert "Le « Numéro ephoto » doit comporter exactement 22 chiffres." in html.unescape(bloc(page, "ephoto"))
+    assert "Le « Numéro ephoto » doit comporter 22 caractères (chiffres ou lettres)" in html.unescape(
+        bloc(page, "ephoto"))
     page = envoyer(client, etape3, action="ephoto_confirmer", ephoto=EPHOTO).get_data(as_text=True)
     assert "1234567890123456789012" in bloc(page, "ephoto")
     assert "Supprimer le numéro ephoto" in bloc(page, "ephoto")
@@ -141,9 +142,10 @@ def test_chaque_document_obligatoire_avant_de_poursuivre(client, etape3):
     for code, titre in [("nationalite", "Justificatif de nationalité"), ("domicile",
                         "Justificatif de domicile datant de moins de 6 mois")]:
         assert f"Joignez au moins un fichier pour « {titre} »." in html.unescape(bloc(page, code))
-    assert "Le « Numéro ephoto (22 chiffres) » est obligatoire" in texte
-    assert "Joignez au moins un fichier pour « Insertion dans la société française »" not in texte  # optional
-    requis = ["nationalite", "identite", "domicile", "placement_ase", "activite_professionnelle", "liens_famille"]
+    assert "Le « Numéro ephoto » est obligatoire" in texte
+    assert "Joignez au moins un fichier pour « Insertion dans la société française »" in texte  # required (F-22)
+    requis = ["nationalite", "identite", "domicile", "placement_ase", "activite_professionnelle", "liens_famille",
+              "insertion"]
     envoyer(client, etape3, action="ephoto_confirmer", ephoto=EPHOTO)
     for code in requis:
         envoyer(client, etape3, fichiers_={f"fichier_{code}": (fichiers.pdf(), f"{code}.pdf")})
@@ -156,7 +158,7 @@ def test_un_fichier_choisi_puis_revenir_n_est_pas_perdu(client, etape3):
     page = envoyer(client, etape3, action="precedent",
                    fichiers_={"fichier_identite": (fichiers.png(), "acte.png")}).get_data(as_text=True)
     assert "Étape 2 sur 5" in page
-    post_step(client, etape3, **step2("2019-01-01", ["polygamie", "sanctions"]))
+    post_step(client, etape3, **step2("2019-01-01", ["polygamie", "sanctions"], date_entree_france="2018-06-01"))
     page = client.get(etape3).get_data(as_text=True)
     assert "Étape 3 sur 5" in page and "SUPPRIMER ACTE.PNG" in page
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from app import tasks
 from app.workflow import specs
 from app.workflow.engine import Engine, ReadyTask, Status
 
@@ -70,6 +71,7 @@ def recorders(numeroter: Recorder, supprimer_documents: Recorder) -> dict[str, R
         "envoyer_courriel": Recorder({"courriel": 1}),
         "notifier": Recorder({"notification": 1}),
         "produire_attestation": Recorder({"sha256": "1" * 64}),
+        "retenir": tasks.HANDLERS["retenir"],  # pure: keeps its parameters (F-20)
     }
 
 

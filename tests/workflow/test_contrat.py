@@ -38,10 +38,10 @@ def problemes(copie: Path, code: Code = CODE) -> list[Probleme]:
     return verifier(specs.read_process_files(copie / "bpmn", copie / "dmn"), code)[1]
 
 
-def remplacer(path: Path, motif: str, remplacement: str) -> None:
+def remplacer(path: Path, motif: str, remplacement: str, fois: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     new, count = re.subn(motif, remplacement, text)
-    assert count == 1, f"{motif!r} trouvé {count} fois dans {path}"
+    assert count == fois, f"{motif!r} trouvé {count} fois dans {path}"
     path.write_text(new, encoding="utf-8")
 
 
@@ -134,19 +134,21 @@ def test_message_que_plus_aucun_evenement_n_attend(copie):
 def test_decision_renommee_dans_les_deux_fichiers(copie):
     remplacer(copie / "dmn" / "cas_usager.dmn", r'decision id="cas_usager"', 'decision id="cas_du_demandeur"')
     remplacer(copie / BPMN_FILE, r"<spiffworkflow:calledDecisionId>cas_usager<",
-              "<spiffworkflow:calledDecisionId>cas_du_demandeur<")
+              "<spiffworkflow:calledDecisionId>cas_du_demandeur<", fois=2)  # after step 1 and at deposit (F-20)
     probleme = seul(problemes(copie), "décision introuvable")
     assert (probleme.fichier, probleme.element) == ("dmn/", "cas_usager")
     assert "liste des pièces" in probleme.message and "« cas_du_demandeur »" in probleme.message
 
 
 def test_decision_appelee_qu_aucun_fichier_ne_definit(copie):
-    """Only the DMN renamed: SpiffWorkflow would stop there; the problem is said once, on the calling task."""
+    """Only the DMN renamed: SpiffWorkflow would stop there; the problem is said once on each calling task (after
+    step 1 and at deposit, F-20)."""
     remplacer(copie / "dmn" / "attestations.dmn", r'decision id="attestations"', 'decision id="attestations_v2"')
     liste = problemes(copie)
-    probleme = seul(liste, "qu'aucun fichier DMN ne définit")
-    assert (probleme.fichier, probleme.element) == (BPMN_FILE, "attestations")
-    assert "« attestations_v2 »" in probleme.message
+    trouves = [p for p in liste if "qu'aucun fichier DMN ne définit" in str(p)]
+    assert {(p.fichier, p.element) for p in trouves} == {(BPMN_FILE, "attestations"),
+                                                         (BPMN_FILE, "attestations_au_depot")}, rapport(liste)
+    assert all("« attestations_v2 »" in p.message for p in trouves)
     assert not [p for p in liste if "SpiffWorkflow" in p.message], rapport(liste)
 
 

@@ -21,7 +21,8 @@ from tests.workflow.test_instruction import AUJOURDHUI, NE_LE, PLACEMENT, agent,
 # deposit) → numbering, PDF, mail → the agent asks a complement → notification read → 30 days without answer → closed.
 BROUILLON = ["f_debut_brouillon", "f_b1", "f_b2", "f_b3", "f_b4", "f_age_ok", "f_m1", "f_m2", "f_m3",
              "f_non_eligible", "f_modifier", "f_m_eligible", "f_eligible", "f_b9", "f_b10", "f_b11"]
-DEPOT = ["f_brouillon_numeroter", "f_numeroter_confirmation", "f_confirmation_mail", "f_vers_examen", "f_examen"]
+DEPOT = ["f_v1", "f_v2", "f_v3", "f_v4", "f_situation_inchangee",  # the case checked again at deposit (F-20)
+         "f_brouillon_numeroter", "f_numeroter_confirmation", "f_confirmation_mail", "f_vers_examen", "f_examen"]
 COMPLEMENT_SANS_REPONSE = ["f_examen_suite", "f_vers_complement", "f_attente_lecture", "f_lue", "f_sans_reponse",
                            "f_cloturee"]
 

@@ -171,7 +171,7 @@ def test_cellule_vide_ou_tiret(copie, vide):
     cellules(copie, "dmn/pieces_justificatives.dmn", {"pieces_justificatives_r1_i1": vide})
     engine = moteur(copie)
     for valeur in ("CAS_1", "CAS_2", "CAS_3"):
-        pieces = engine.decide("pieces_justificatives", {"cas": valeur})["pieces"]
+        pieces = engine.decide("pieces_justificatives", {"cas": valeur, "placement": "ase"})["pieces"]
         assert "ephoto" in [piece["code"] for piece in pieces]
 
 
@@ -189,7 +189,7 @@ def test_dates_litterales(copie):
 
     def eligible(placement: date) -> dict[str, Any]:
         return engine.decide("eligibilite", {"date_naissance": NE_LE, "date_du_jour": date(2024, 6, 1),
-                                             "date_prise_en_charge_ase": placement})
+                                             "date_prise_en_charge_ase": placement, "placement": "ase"})
 
     assert eligible(date(2023, 5, 1)) == {"eligible": True, "motif_non_eligibilite": None}
     assert eligible(date(2023, 5, 2))["eligible"] is False

@@ -56,7 +56,8 @@ def test_eligibilite_donne_l_eligibilite_des_exemples(bundle, ligne):
     naissance = jour(ligne["date_naissance"])
     age = age_au(naissance, jour(ligne["date_du_jour"]))
     a_temps = jour(ligne["date_prise_en_charge_ase"]) <= anniversaire(naissance, 16)
-    resultat = essayer(bundle, "eligibilite", {"entree_1": str(age), "entree_2": oui_non(a_temps)})
+    resultat = essayer(bundle, "eligibilite", {"entree_1": str(age), "entree_2": oui_non(a_temps),
+                                                "entree_3": ligne["placement"]})
     assert resultat.sorties["eligible"] is (ligne["eligible"] == "oui")
 
 
@@ -81,8 +82,8 @@ def test_collect_donne_chaque_regle_qui_s_applique(bundle, ligne):
 
 
 def test_pieces_du_cas_1(bundle):
-    ligne = next(e for e in exemples("pieces_justificatives") if e["cas"] == "CAS_1")
-    resultat = essayer(bundle, "pieces_justificatives", {"entree_1": "CAS_1"})
+    ligne = next(e for e in exemples("pieces_justificatives") if e["cas"] == "CAS_1" and e["placement"] == "ase")
+    resultat = essayer(bundle, "pieces_justificatives", {"entree_1": "CAS_1", "entree_2": "ase"})
     assert [p["code"] for p in resultat.sorties["pieces"]] == [c.strip() for c in ligne["pieces.code"].split("|")]
 
 

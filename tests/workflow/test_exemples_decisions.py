@@ -117,7 +117,7 @@ def test_colonne_inconnue_et_colonne_manquante(copie):
                "commentaire;date_naissance;date_du_jour;date_placement;")
     assert copie("eligibilite") == [
         "dmn/eligibilite.exemples.csv : colonne « date_placement » inconnue : ni une donnée lue par la table "
-        "(date_du_jour, date_naissance, date_prise_en_charge_ase), ni une de ses sorties "
+        "(date_du_jour, date_naissance, date_prise_en_charge_ase, placement), ni une de ses sorties "
         "(eligible, motif_non_eligibilite)",
         "dmn/eligibilite.exemples.csv : colonne « date_prise_en_charge_ase » manquante : la table lit cette donnée",
     ]

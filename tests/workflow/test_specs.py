@@ -38,10 +38,10 @@ def lire(copie):
     return specs.read_process_files(copie / "bpmn", copie / "dmn")
 
 
-def remplacer(path: Path, motif: str, remplacement: str) -> None:
+def remplacer(path: Path, motif: str, remplacement: str, fois: int = 1) -> None:
     text = path.read_text(encoding="utf-8")
     new, count = re.subn(motif, remplacement, text)
-    assert count == 1, f"{motif!r} trouvé {count} fois dans {path}"
+    assert count == fois, f"{motif!r} trouvé {count} fois dans {path}"
     path.write_text(new, encoding="utf-8")
 
 
@@ -54,6 +54,10 @@ def test_le_processus_du_depot_est_valide(bundle):
         "attestations",
         "eligibilite",
         "pieces_justificatives",
+        # the same decisions again at deposit (F-20)
+        "cas_au_depot",
+        "attestations_au_depot",
+        "pieces_au_depot",
     }
 
 
@@ -64,12 +68,13 @@ def test_la_copie_est_identique(copie, bundle):
 
 
 def _taches_de_decision(bpmn: Path) -> dict[str, str]:
-    """decision id → id of the business rule task that calls it."""
+    """decision id → id of the first business rule task that calls it (the parser names that one)."""
     root = ET.parse(bpmn).getroot()
-    return {
-        el.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS).text.strip(): el.get("id")
-        for el in root.iter(f"{{{NS['bpmn']}}}businessRuleTask")
-    }
+    taches: dict[str, str] = {}
+    for el in root.iter(f"{{{NS['bpmn']}}}businessRuleTask"):
+        taches.setdefault(el.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS).text.strip(),
+                          el.get("id"))
+    return taches
 
 
 DMN_FILES = sorted(p.name for p in (REPO_ROOT / "dmn").glob("*.dmn"))
@@ -92,6 +97,7 @@ def test_decision_inconnue(copie):
         copie / BPMN_FILE,
         r"<spiffworkflow:calledDecisionId>attestations<",
         "<spiffworkflow:calledDecisionId>attestations_v2<",
+        fois=2,  # after step 1 and at deposit (F-20)
     )
     with pytest.raises(specs.ProcessDefinitionError) as err:
         specs.parse_bundle(lire(copie))

@@ -38,7 +38,7 @@ def ajouter_piece(dmn: Path, cas: str = "CAS_3") -> None:
     regles = table.findall(f"{{{DMN}}}rule")
     regle = etree.fromstring(etree.tostring(regles[2]))  # « identité »: a file, rubric INFORMATIONS PERSONNELLES
     regle.set("id", "pieces_justificatives_casier")
-    valeurs = [f'"{cas}"', f'"{PIECE[0]}"', f'"{PIECE[1]}"']
+    valeurs = [f'"{cas}"', "-", f'"{PIECE[0]}"', f'"{PIECE[1]}"']  # any placement (ASE or tiers)
     textes = regle.findall(f".//{{{DMN}}}text")
     for i, element in enumerate(regle.iter(f"{{{DMN}}}inputEntry", f"{{{DMN}}}outputEntry")):
         element.set("id", f"pieces_justificatives_casier_{i}")
@@ -76,13 +76,18 @@ def retirer_tache(bpmn: Path, ident: str) -> None:
         for autre in racine.iter(f"{{{SPIFF}}}property"):
             if autre.get("name") == "etape" and int(autre.get("value")) > int(etape.get("value")):
                 autre.set("value", str(int(autre.get("value")) - 1))
-    entrant = racine.find(f".//{{{BPMN}}}sequenceFlow[@targetRef='{ident}']")
+    entrants = racine.findall(f".//{{{BPMN}}}sequenceFlow[@targetRef='{ident}']")
     sortant = racine.find(f".//{{{BPMN}}}sequenceFlow[@sourceRef='{ident}']")
     suivant = racine.find(f".//*[@id='{sortant.get('targetRef')}']")
-    entrant.set("targetRef", suivant.get("id"))
+    for entrant in entrants:  # the step's flows (« étape 3 » after a change at deposit, F-20) go where it went
+        entrant.set("targetRef", suivant.get("id"))
     for incoming in suivant.findall(f"{{{BPMN}}}incoming"):
         if incoming.text == sortant.get("id"):
-            incoming.text = entrant.get("id")
+            incoming.text = entrants[0].get("id")
+            for autre in entrants[1:]:
+                ajout = etree.SubElement(suivant, f"{{{BPMN}}}incoming")
+                ajout.text = autre.get("id")
+                incoming.addnext(ajout)
     for element in (tache, sortant):
         element.getparent().remove(element)
     for ref in list(racine.iter(f"{{{BPMN}}}flowNodeRef")):

@@ -1,0 +1,75 @@
+"""French and English (F-18): Flask-Babel with French as the reference language.
+
+The msgids are the French texts as written in the code and templates (`_("Se connecter")`); the English catalogue
+is app/translations/en/LC_MESSAGES/messages.po (`make traductions` extracts, updates and compiles it).
+The language of a page: the account's (kept when it is chosen in the header, so mails use it), else the
+`langue` cookie, else the browser's Accept-Language (fr or en), else French.
+Legal documents (deposit confirmation, attestation, pieces list) stay in French whatever the language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, has_request_context, request
+from flask_babel import Babel, force_locale, get_locale
+from flask_login import current_user
+
+LANGUES = ("fr", "en")
+DEFAUT = "fr"
+COOKIE = "langue"
+COOKIE_DUREE = 365 * 24 * 3600
+NOMS = {"fr": "Français", "en": "English"}
+TRADUCTIONS = Path(__file__).resolve().parent / "translations"
+
+babel = Babel()
+
+
+def N_(texte: str) -> str:
+    """Marks a text for extraction (`pybabel extract -k N_`) where it must be translated later, at use."""
+    return texte
+
+
+def valide(langue: object) -> str | None:
+    return langue if isinstance(langue, str) and langue in LANGUES else None
+
+
+def langue_du_compte() -> str | None:
+    """The logged-in applicant's language, if any (agents and analysts have none)."""
+    from .models import Compte
+
+    utilisateur = current_user._get_current_object() if current_user else None  # type: ignore[attr-defined]
+    return valide(getattr(utilisateur, "langue", None)) if isinstance(utilisateur, Compte) else None
+
+
+def langue_choisie() -> str:
+    """Flask-Babel's locale selector: account, cookie, Accept-Language, French."""
+    if not has_request_context():
+        return DEFAUT
+    return (langue_du_compte() or valide(request.cookies.get(COOKIE))
+            or request.accept_languages.best_match(LANGUES) or DEFAUT)
+
+
+def langue_courante() -> str:
+    locale = get_locale()
+    return valide(str(locale)) if locale is not None and valide(str(locale)) else DEFAUT
+
+
+@contextmanager
+def en_langue(langue: str | None) -> Iterator[None]:
+    """Render in `langue` (a mail in its recipient's language), whatever the page's own."""
+    with force_locale(valide(langue) or DEFAUT):
+        yield
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAUT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRADUCTIONS))
+    babel.init_app(app, locale_selector=langue_choisie)
+
+    @app.context_processor
+    def langues() -> dict[str, Any]:
+        return {"langue_courante": langue_courante(), "langues_proposees": NOMS}
