@@ -10,6 +10,7 @@ import re
 import secrets
 import string
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
@@ -20,7 +21,8 @@ from .comptes import hacher, hasher, regles_non_respectees
 from .models import Agent, AgentPrefecture
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_EMPREINTE_FACTICE = hasher.hash("agent-inexistant")
+_EMPREINTE_FACTICE = hasher.hash("compte-inexistant")
+T = TypeVar("T", bound=Any)
 
 
 class AgentInvalide(ValueError):
@@ -73,13 +75,19 @@ def creer(session: Session, email: str, nom: str, prenom: str, departements: lis
 
 def authentifier(session: Session, email: str, mot_de_passe: str) -> Agent | None:
     """The active agent with this e-mail if the password is theirs; None otherwise, in the same time."""
-    agent = session.scalar(select(Agent).where(func.lower(Agent.email) == (email or "").strip().lower()))
-    connu = agent is not None and agent.actif
+    return par_email(session, Agent, email, mot_de_passe)
+
+
+def par_email(session: Session, modele: type[T], email: str, mot_de_passe: str) -> T | None:
+    """The active account of `modele` (agent, analyst) with this e-mail if the password is theirs; None otherwise,
+    after the same Argon2 work whether the e-mail is known or not (no timing tells which)."""
+    compte = session.scalar(select(modele).where(func.lower(modele.email) == (email or "").strip().lower()))
+    connu = compte is not None and compte.actif
     try:
-        hasher.verify(agent.mot_de_passe if connu else _EMPREINTE_FACTICE, mot_de_passe or "")
+        hasher.verify(compte.mot_de_passe if connu else _EMPREINTE_FACTICE, mot_de_passe or "")
     except (VerificationError, InvalidHashError):
         return None
-    return agent if connu else None
+    return compte if connu else None
 
 
 # --- Demo agents (`flask demo-charger`) ---------------------------------------------------------------------------

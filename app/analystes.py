@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from .agents import EMAIL
-from .comptes import hacher, hasher, regles_non_respectees
+from .agents import EMAIL, par_email
+from .comptes import hacher, regles_non_respectees
 from .models import Analyste
-
-_EMPREINTE_FACTICE = hasher.hash("analyste-inexistant")
 
 
 class AnalysteInvalide(ValueError):
@@ -41,13 +38,7 @@ def creer(session: Session, email: str, nom: str, prenom: str, mot_de_passe: str
 
 def authentifier(session: Session, email: str, mot_de_passe: str) -> Analyste | None:
     """The active analyst with this e-mail if the password is theirs; None otherwise, in the same time."""
-    analyste = session.scalar(select(Analyste).where(func.lower(Analyste.email) == (email or "").strip().lower()))
-    connu = analyste is not None and analyste.actif
-    try:
-        hasher.verify(analyste.mot_de_passe if connu else _EMPREINTE_FACTICE, mot_de_passe or "")
-    except (VerificationError, InvalidHashError):
-        return None
-    return analyste if connu else None
+    return par_email(session, Analyste, email, mot_de_passe)
 
 
 @dataclass(frozen=True)
