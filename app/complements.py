@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,8 +23,9 @@ from .models import Document
 from .televersements import fiche
 from .workflow.store import journaliser
 
-EPHOTO_INVALIDE = ("Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto » : 22 caractères "
-                   "(chiffres ou lettres), tels qu'ils sont imprimés sur votre planche de photos d'identité.")
+EPHOTO_INVALIDE = lazy_gettext("Pour mettre à jour la photographie, saisissez le nouveau « Numéro ephoto » : 22 "
+                                "caractères (chiffres ou lettres), tels qu'ils sont imprimés sur votre planche de "
+                                "photos d'identité.")
 
 
 def fichiers_du_tour(session: Session, demande_id: int, tour: int) -> dict[str, list[Document]]:

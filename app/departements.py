@@ -17,6 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
+from .i18n import N_
+
 METROPOLE = frozenset(f"{n:02d}" for n in range(1, 96) if n != 20)
 CORSE = frozenset({"2A", "2B"})
 OUTRE_MER = frozenset({"971", "972", "973", "974", "975", "976"})
@@ -24,9 +28,10 @@ PREFECTURES = METROPOLE | CORSE | OUTRE_MER
 
 CINQ_CHIFFRES = re.compile(r"[0-9]{5}")  # ASCII on purpose
 
-MESSAGE_FORMAT = "Le « Code postal » doit comporter 5 chiffres de 0 à 9, par exemple 59800."
-MESSAGE_INCONNU = (
-    "Le code postal {code} ne correspond à aucun département français. Indiquez le code postal de votre adresse "
+# Translated when raised (F-18): the page's language if there is a request, else French.
+MESSAGE_FORMAT = N_("Le « Code postal » doit comporter 5 chiffres de 0 à 9, par exemple 59800.")
+MESSAGE_INCONNU = N_(
+    "Le code postal %(code)s ne correspond à aucun département français. Indiquez le code postal de votre adresse "
     "en France métropolitaine, en Corse, en Guadeloupe (avec Saint-Barthélemy et Saint-Martin), en Martinique, "
     "en Guyane, à La Réunion, à Saint-Pierre-et-Miquelon ou à Mayotte, par exemple 59800."
 )
@@ -46,7 +51,7 @@ def du_code_postal(code_postal: str | None) -> Departement:
     """The department of a postal code; raises CodePostalInvalide (message for the applicant) otherwise."""
     code = (code_postal or "").strip()
     if not CINQ_CHIFFRES.fullmatch(code):
-        raise CodePostalInvalide(MESSAGE_FORMAT)
+        raise CodePostalInvalide(gettext(MESSAGE_FORMAT))
     tete = code[:2]
     if tete in METROPOLE:
         return Departement(tete, tete)
@@ -54,7 +59,7 @@ def du_code_postal(code_postal: str | None) -> Departement:
         return Departement("20", "2A" if code[2] in "01" else "2B")
     if tete == "97" and code[:3] in OUTRE_MER:
         return Departement("97", code[:3])
-    raise CodePostalInvalide(MESSAGE_INCONNU.format(code=code))
+    raise CodePostalInvalide(gettext(MESSAGE_INCONNU, code=code))
 
 
 def prefecture(code: str | None) -> str | None:

@@ -24,16 +24,17 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask import abort, current_app, send_file
+from flask_babel import lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from .i18n import du_diagramme
 from .jugement import DocumentRefuse, juger
 from .models import Document
 
 TAILLE_MAX = 10 * 1024 * 1024
 FICHIERS_MAX = 3
-FORMATS = "JPG, PNG, PDF, TIFF et BMP"
 SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -101,7 +102,8 @@ def _ecrire_temporaire(dossier_: Path, blocs: Iterator[bytes], nom: str) -> tupl
             for bloc in blocs:
                 taille += len(bloc)
                 if taille > TAILLE_MAX:
-                    raise DocumentRefuse(f"« {nom} » dépasse la taille maximale de 10 Mo par fichier.")
+                    raise DocumentRefuse(lazy_gettext("« %(nom)s » dépasse la taille maximale de 10 Mo par fichier.",
+                                                      nom=nom))
                 digest.update(bloc)
                 out.write(bloc)
     except BaseException:
@@ -119,14 +121,14 @@ def recevoir(flux: IO[bytes], nom: str) -> FichierRecu:
     tmp_path, sha, taille = _ecrire_temporaire(temporaires, iter(lambda: flux.read(BLOC), b""), nom)
     try:
         if taille == 0:
-            raise DocumentRefuse(f"« {nom} » est vide.")
+            raise DocumentRefuse(lazy_gettext("« %(nom)s » est vide.", nom=nom))
         with open(tmp_path, "rb") as fh:
             mime = _type_par_contenu(fh.read(16))
         if mime is None:
-            raise DocumentRefuse(
-                f"« {nom} » n'est pas accepté : seuls les formats {FORMATS} sont acceptés "
-                "(le contenu du fichier ne correspond à aucun de ces formats)."
-            )
+            raise DocumentRefuse(lazy_gettext(
+                "« %(nom)s » n'est pas accepté : seuls les formats JPG, PNG, PDF, TIFF et BMP sont acceptés "
+                "(le contenu du fichier ne correspond à aucun de ces formats).", nom=nom
+            ))
         nettoye = juger(tmp_path, mime, nom)
         if nettoye is not None:  # the cleaned PDF is the document: stored under its own hash
             tmp_path.unlink()
@@ -216,10 +218,10 @@ def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, 
                                                           Document.piece == piece["code"], Document.tour == tour)
     )
     if deja >= FICHIERS_MAX:
-        raise DocumentRefuse(
-            f"Vous avez déjà joint {FICHIERS_MAX} fichiers pour « {piece['titre']} » : c'est le maximum. "
-            "Supprimez un fichier pour en joindre un autre."
-        )
+        raise DocumentRefuse(lazy_gettext(
+            "Vous avez déjà joint %(maximum)s fichiers pour « %(titre)s » : c'est le maximum. "
+            "Supprimez un fichier pour en joindre un autre.", maximum=FICHIERS_MAX, titre=du_diagramme(piece["titre"])
+        ))
     document = Document(demande_id=demande_id, compte_id=compte_id, piece=piece["code"], nom_original=recu.nom,
                         type_mime=recu.type_mime, taille=recu.taille, sha256=recu.sha256, tour=tour)
     session.add(document)

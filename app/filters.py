@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from . import clock
+from .i18n import langue_courante
 from .workflow import contrat
 from .workflow.textes_du_processus import parties_de_duree
 
@@ -35,18 +36,33 @@ def heure_fr(value: datetime | None) -> str:
     return clock.paris(value).strftime("%H:%M") if value else ""
 
 
-def duree_fr(iso: str | None) -> str:
+# The same in English (F-18), for the applicant's pages: English takes the plural from 2 on as well (« 1.5 days »
+# aside, which no timer of the process states).
+UNITES_EN = {
+    "annees": ("year", "years"), "mois": ("month", "months"), "semaines": ("week", "weeks"),
+    "jours": ("day", "days"), "heures": ("hour", "hours"), "minutes": ("minute", "minutes"),
+    "secondes": ("second", "seconds"),
+}
+
+
+def duree_fr(iso: str | None, anglais: bool = False) -> str:
     """A timer's ISO 8601 duration in words: P30D → « 30 jours », P1M → « 1 mois », PT48H → « 48 heures »,
-    P1M15D → « 1 mois et 15 jours ». Anything else is shown as it is."""
+    P1M15D → « 1 mois et 15 jours » (`anglais`: « 30 days »). Anything else is shown as it is."""
     parties = parties_de_duree(iso or "")
     if parties is None:
         return iso or ""
+    unites, virgule, et = (UNITES_EN, ".", " and ") if anglais else (UNITES_FR, ",", " et ")
     mots = []
     for nombre, unite in parties:
-        singulier, pluriel = UNITES_FR[unite]
-        chiffre = format(nombre.normalize(), "f").replace(".", ",")
+        singulier, pluriel = unites[unite]
+        chiffre = format(nombre.normalize(), "f").replace(".", virgule)
         mots.append(f"{chiffre} {pluriel if nombre >= 2 else singulier}")
-    return mots[0] if len(mots) == 1 else ", ".join(mots[:-1]) + " et " + mots[-1]
+    return mots[0] if len(mots) == 1 else ", ".join(mots[:-1]) + et + mots[-1]
+
+
+def duree(iso: str | None) -> str:
+    """`duree_fr` in the page's language (the applicant's pages; the agents' use `duree_fr`)."""
+    return duree_fr(iso, anglais=langue_courante() == "en")
 
 
 def prise_en_charge(data: dict[str, Any]) -> str:
@@ -60,6 +76,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(prise_en_charge)
     app.add_template_filter(heure_fr)
     app.add_template_filter(duree_fr)
+    app.add_template_filter(duree)
 
     @app.context_processor
     def site() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, has_request_context, request
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, gettext
 from flask_login import current_user
 
 LANGUES = ("fr", "en")
@@ -65,10 +65,18 @@ def en_langue(langue: str | None) -> Iterator[None]:
         yield
 
 
+def du_diagramme(texte: Any) -> Any:
+    """A text the diagram states (step title, document, attestation, reason of an ineligibility) in the page's
+    language: its French is the msgid (extracted from the .bpmn/.dmn files, app/i18n_diagrammes.py). Unlike `_()`
+    in a template, the result stays data (escaped, never a format string); an empty text stays empty."""
+    return gettext(texte) if isinstance(texte, str) and texte else texte
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAUT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRADUCTIONS))
     babel.init_app(app, locale_selector=langue_choisie)
+    app.add_template_filter(du_diagramme)
 
     @app.context_processor
     def langues() -> dict[str, Any]:

@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from flask_babel import lazy_gettext
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -40,6 +41,7 @@ BLOC = 1024 * 1024  # PNG data inflated by blocks of 1 MB
 
 
 class DocumentRefuse(ValueError):
+    # Its message is lazy (F-18): judged in a worker thread, it is put into words (str) in the request's language.
     """A file refused, with the French message that names the rule it broke."""
 
 
@@ -202,11 +204,11 @@ def _juger_pdf(path: Path) -> bytes | None:
 
 
 def _trop_grande(nom: str) -> DocumentRefuse:
-    return DocumentRefuse(
-        f"« {nom} » est une image trop grande : {PIXELS_MAX // 1_000_000} millions de pixels au plus (une photo de "
+    return DocumentRefuse(lazy_gettext(
+        "« %(nom)s » est une image trop grande : %(millions)s millions de pixels au plus (une photo de "
         "téléphone en compte de 12 à 24 millions). Reprenez la photo en qualité normale, ou numérisez le document à "
-        "300 ppp, puis joignez-la de nouveau."
-    )
+        "300 ppp, puis joignez-la de nouveau.", nom=nom, millions=PIXELS_MAX // 1_000_000
+    ))
 
 
 def _priorite_basse() -> None:
@@ -237,17 +239,18 @@ def _juger(path: Path, mime: str, nom: str) -> bytes | None:
         return None
     except _TropGrande as erreur:
         if erreur.decodage_complet:
-            raise DocumentRefuse(
-                f"« {nom} » est une image trop grande pour son format : {PIXELS_MAX_DECODAGE_COMPLET // 1_000_000} "
+            raise DocumentRefuse(lazy_gettext(
+                "« %(nom)s » est une image trop grande pour son format : %(millions_complet)s "
                 "millions de pixels au plus en TIFF, BMP ou JPEG progressif. Enregistrez-la en JPEG ou en PNG "
-                f"({PIXELS_MAX // 1_000_000} millions de pixels au plus), ou numérisez le document à 300 ppp, puis "
-                "joignez-la de nouveau."
-            ) from None
+                "(%(millions)s millions de pixels au plus), ou numérisez le document à 300 ppp, puis "
+                "joignez-la de nouveau.", nom=nom, millions_complet=PIXELS_MAX_DECODAGE_COMPLET // 1_000_000,
+                millions=PIXELS_MAX // 1_000_000
+            )) from None
         raise _trop_grande(nom) from None
     except Image.DecompressionBombError:  # over twice the limit: Pillow stops at the header
         raise _trop_grande(nom) from None
     except Exception:  # noqa: BLE001 - whatever an untrusted file makes a parser raise, it does not open
-        raise DocumentRefuse(
-            f"« {nom} » ne peut pas être ouvert : le fichier semble endommagé, incomplet ou protégé par un mot "
-            "de passe."
-        ) from None
+        raise DocumentRefuse(lazy_gettext(
+            "« %(nom)s » ne peut pas être ouvert : le fichier semble endommagé, incomplet ou protégé par un mot "
+            "de passe.", nom=nom
+        )) from None

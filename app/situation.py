@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext
+
+from .i18n import du_diagramme
 from .workflow import contrat
 from .workflow.expressions import age_au
 
@@ -35,18 +38,25 @@ def changement(data: dict[str, Any], today: date) -> Changement | None:
     cas = avant.get("cas") != data.get("cas")
     if not (attestations or pieces or cas):
         return None
-    debut = "Votre situation a changé depuis le début de votre demande"
+    # In the page's language (called while the step page renders); the case's label is the diagram's (DMN).
     naissance = data.get("date_naissance")
-    lignes = [f"{debut} : vous avez désormais {age_au(naissance, today)} ans." if isinstance(naissance, date)
-              else f"{debut}."]
+    lignes = [gettext("Votre situation a changé depuis le début de votre demande : vous avez désormais %(age)s ans.",
+                      age=age_au(naissance, today)) if isinstance(naissance, date)
+              else gettext("Votre situation a changé depuis le début de votre demande.")]
     if cas:
-        libelle, ancien = data.get("cas_libelle") or _cas_lisible(data.get("cas")), _cas_lisible(avant.get("cas"))
-        lignes.append(f"Votre demande relève maintenant du {libelle} (et non plus du {ancien}).")
-    a_verifier = [quoi for quoi, change in (("les attestations sur l'honneur (étape 2)", attestations),
-                                              ("les justificatifs demandés (étape 3)", pieces)) if change]
-    if a_verifier:
-        lignes.append("Vérifiez les étapes de votre demande : " + " et ".join(a_verifier) + " ont changé.")
-    lignes.append("Vos réponses sont conservées, ainsi que les fichiers des justificatifs toujours demandés ; "
-                  "ceux des justificatifs qui ne sont plus demandés sont mis de côté : ils ne sont plus joints à "
-                  "la demande.")
+        libelle = du_diagramme(data.get("cas_libelle")) or _cas_lisible(data.get("cas"))
+        lignes.append(gettext("Votre demande relève maintenant du %(cas)s (et non plus du %(ancien)s).",
+                              cas=libelle, ancien=_cas_lisible(avant.get("cas"))))
+    if attestations and pieces:
+        lignes.append(gettext("Vérifiez les étapes de votre demande : les attestations sur l'honneur (étape 2) et "
+                              "les justificatifs demandés (étape 3) ont changé."))
+    elif attestations:
+        lignes.append(gettext("Vérifiez les étapes de votre demande : les attestations sur l'honneur (étape 2) "
+                              "ont changé."))
+    elif pieces:
+        lignes.append(gettext("Vérifiez les étapes de votre demande : les justificatifs demandés (étape 3) ont "
+                              "changé."))
+    lignes.append(gettext("Vos réponses sont conservées, ainsi que les fichiers des justificatifs toujours demandés ; "
+                          "ceux des justificatifs qui ne sont plus demandés sont mis de côté : ils ne sont plus "
+                          "joints à la demande."))
     return Changement(tuple(lignes))

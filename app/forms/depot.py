@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import TextAreaField
 
 from .. import departements, documents
@@ -11,13 +12,11 @@ from ..extensions import db
 from .fields import Saisie, longueur
 
 MAX_OBSERVATIONS = 2000
+L_OBSERVATIONS = lazy_gettext("Observations à destination de l'administration")
 
 
 class Form(Saisie):
-    observations = TextAreaField(
-        "Observations à destination de l'administration",
-        validators=[longueur("Observations à destination de l'administration", MAX_OBSERVATIONS)],
-    )
+    observations = TextAreaField(L_OBSERVATIONS, validators=[longueur(L_OBSERVATIONS, MAX_OBSERVATIONS)])
     code_postal: str | None = None  # step 1's, set by build()
 
     def validate(self, extra_validators: Any = None) -> bool:
@@ -27,8 +26,9 @@ class Form(Saisie):
         try:
             departements.du_code_postal(self.code_postal)
         except departements.CodePostalInvalide as err:
-            self.observations.errors.append(f"Votre adresse (étape 1) : {err} Corrigez-la avec le bouton « Modifier » "
-                                            "de l'étape 1, puis déposez votre demande.")
+            self.observations.errors.append(gettext("Votre adresse (étape 1) : %(erreur)s Corrigez-la avec le bouton "
+                                                    "« Modifier » de l'étape 1, puis déposez votre demande.",
+                                                    erreur=str(err)))
             return False
         return ok
 

@@ -5,30 +5,36 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import BooleanField, StringField, ValidationError
 from wtforms.validators import DataRequired, Optional
 
 from .. import departements
 from .fields import Saisie, longueur, normalise_phone, required
 
-TEXT = {"adresse": "Adresse", "ville": "Ville", "telephone": "Téléphone"}
+# Labels and messages are lazy (F-18): translated when shown, in the page's language.
+L_ADRESSE, L_VILLE, L_TELEPHONE = lazy_gettext("Adresse"), lazy_gettext("Ville"), lazy_gettext("Téléphone")
+L_NUMERO_VOIE, L_VOIE = lazy_gettext("Numéro de voie"), lazy_gettext("Voie")
+L_COMPLEMENT, L_CODE_POSTAL = lazy_gettext("Complément d'adresse"), lazy_gettext("Code postal")
+L_PAYS, L_CODE_INSEE = lazy_gettext("Pays"), lazy_gettext("Code INSEE")
+TEXT = {"adresse": L_ADRESSE, "ville": L_VILLE, "telephone": L_TELEPHONE}
 
 
 class Form(Saisie):
-    emancipe = BooleanField("Je suis un mineur (+16 ans) émancipé")
-    adresse = StringField("Adresse", validators=[DataRequired(required("Adresse")), longueur("Adresse", 200)])
-    outre_mer = BooleanField(
+    emancipe = BooleanField(lazy_gettext("Je suis un mineur (+16 ans) émancipé"))
+    adresse = StringField(L_ADRESSE, validators=[DataRequired(required(L_ADRESSE)), longueur(L_ADRESSE, 200)])
+    outre_mer = BooleanField(lazy_gettext(
         "Vous résidez outre-mer et vous ne trouvez pas votre adresse dans les suggestions d'adresse qui vous "
         "sont proposées."
-    )
-    numero_voie = StringField("Numéro de voie", validators=[Optional(), longueur("Numéro de voie", 10)])
-    voie = StringField("Voie", validators=[Optional(), longueur("Voie", 120)])
-    complement = StringField("Complément d'adresse", validators=[Optional(), longueur("Complément d'adresse", 120)])
-    code_postal = StringField("Code postal", validators=[DataRequired(required("Code postal"))])
-    ville = StringField("Ville", validators=[DataRequired(required("Ville")), longueur("Ville", 80)])
-    pays = StringField("Pays", default="FRANCE", validators=[Optional(), longueur("Pays", 60)])
-    code_insee = StringField("Code INSEE", validators=[Optional()])
-    telephone = StringField("Téléphone", validators=[DataRequired(required("Téléphone"))])
+    ))
+    numero_voie = StringField(L_NUMERO_VOIE, validators=[Optional(), longueur(L_NUMERO_VOIE, 10)])
+    voie = StringField(L_VOIE, validators=[Optional(), longueur(L_VOIE, 120)])
+    complement = StringField(L_COMPLEMENT, validators=[Optional(), longueur(L_COMPLEMENT, 120)])
+    code_postal = StringField(L_CODE_POSTAL, validators=[DataRequired(required(L_CODE_POSTAL))])
+    ville = StringField(L_VILLE, validators=[DataRequired(required(L_VILLE)), longueur(L_VILLE, 80)])
+    pays = StringField(L_PAYS, default="FRANCE", validators=[Optional(), longueur(L_PAYS, 60)])
+    code_insee = StringField(L_CODE_INSEE, validators=[Optional()])
+    telephone = StringField(L_TELEPHONE, validators=[DataRequired(required(L_TELEPHONE))])
 
     def validate_code_postal(self, field: Any) -> None:
         try:  # the department must be one a prefecture serves, or no agent would ever see the application
@@ -38,12 +44,12 @@ class Form(Saisie):
 
     def validate_code_insee(self, field: Any) -> None:
         if field.data and not re.fullmatch(r"([0-9]{5}|2[AB][0-9]{3})", field.data.strip().upper()):
-            raise ValidationError("Le « Code INSEE » doit comporter 5 caractères (par exemple 59350).")
+            raise ValidationError(gettext("Le « Code INSEE » doit comporter 5 caractères (par exemple 59350)."))
 
     def validate_telephone(self, field: Any) -> None:
         if normalise_phone(field.data) is None:
             raise ValidationError(
-                "Le « Téléphone » doit être un numéro français de 10 chiffres, par exemple 06 12 34 56 78."
+                gettext("Le « Téléphone » doit être un numéro français de 10 chiffres, par exemple 06 12 34 56 78.")
             )
 
 

@@ -15,24 +15,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, get_flashed_messages, redirect, url_for
+from flask_babel import gettext
 from werkzeug.wrappers import Response
 
 from .. import documents, televersements
 from ..entiers import entier
 from ..extensions import db
+from ..i18n import N_, du_diagramme
 from ..models import Document
 from ..workflow.store import Instance
 from .fields import Saisie
 
 RUBRIQUES = ("INFORMATIONS PERSONNELLES", "DOMICILE", "MOTIF DE SÉJOUR")
-# The page as the seed draws it: the decision table's rubriques under the seed's headings and sub-headings.
-SECTIONS = (("INFORMATIONS PERSONNELLES", (("ÉTAT CIVIL", "INFORMATIONS PERSONNELLES"), ("DOMICILIATION", "DOMICILE"))),
+# The page as the seed draws it: the decision table's rubriques under the seed's headings and sub-headings (shown in
+# the page's language: N_ marks the headings the DMN does not state itself).
+SECTIONS = (("INFORMATIONS PERSONNELLES", ((N_("ÉTAT CIVIL"), "INFORMATIONS PERSONNELLES"),
+                                           (N_("DOMICILIATION"), "DOMICILE"))),
             ("MOTIF DE SÉJOUR", ((None, "MOTIF DE SÉJOUR"),)))
+AUTRES = N_("AUTRES")
 # The ephoto code: 22 letters or digits as printed on the photographer's sheet, which groups them with spaces or
 # dashes; typed in any case. ASCII only: \w or \d would accept « ２ ».
 EPHOTO = re.compile(r"^[0-9A-Z]{22}$")
 EPHOTO_SEPARATEURS = re.compile(r"[\s\-‐‑–—.]")
-EPHOTO_INVALIDE = ("Le « Numéro ephoto » doit comporter 22 caractères (chiffres ou lettres), tels qu'ils sont "
+EPHOTO_INVALIDE = N_("Le « Numéro ephoto » doit comporter 22 caractères (chiffres ou lettres), tels qu'ils sont "
                    "imprimés sur votre planche de photos d'identité ; les espaces et les tirets sont acceptés.")
 # Flash category of the summary of step 3 (missing documents on « Enregistrer et poursuivre »); « piece:<code> »
 # are each document's own messages.
@@ -54,7 +59,7 @@ def values(form: Form) -> dict[str, Any]:
 def by_rubrique(pieces: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
     groups = [(r, [p for p in pieces if p.get("rubrique") == r]) for r in RUBRIQUES]
     others = [p for p in pieces if p.get("rubrique") not in RUBRIQUES]
-    return [(r, ps) for r, ps in groups if ps] + ([("AUTRES", others)] if others else [])
+    return [(r, ps) for r, ps in groups if ps] + ([(AUTRES, others)] if others else [])
 
 
 def sections(pieces: list[dict[str, Any]]) -> list[tuple[str, list[tuple[str | None, list[dict[str, Any]]]]]]:
@@ -68,7 +73,7 @@ def sections(pieces: list[dict[str, Any]]) -> list[tuple[str, list[tuple[str | N
         if avec:
             resultat.append((titre, avec))
     autres = [p for p in pieces if p.get("rubrique") not in connues]
-    return resultat + ([("AUTRES", [(None, autres)])] if autres else [])
+    return resultat + ([(AUTRES, [(None, autres)])] if autres else [])
 
 
 def normaliser_ephoto(saisie: str) -> str:
@@ -128,7 +133,7 @@ def _recevoir_les_fichiers(page: Page, pieces: dict[str, dict[str, Any]]) -> Non
 def _confirmer_ephoto(page: Page) -> None:
     numero = normaliser_ephoto(page.request.form.get("ephoto", ""))
     if not EPHOTO.match(numero):
-        _erreur("ephoto", EPHOTO_INVALIDE)
+        _erreur("ephoto", gettext(EPHOTO_INVALIDE))
         return
     page.instance.update_ready(page.task.id, {"ephoto": numero})
 
@@ -142,11 +147,12 @@ def _manquants(page: Page, pieces: list[dict[str, Any]]) -> list[str]:
         if not piece.get("obligatoire"):
             continue
         if piece.get("nature") == "ephoto" and not ephoto:
-            _erreur(piece["code"], "Le « Numéro ephoto » est obligatoire : saisissez-le puis cliquez "
-                                   "sur « Confirmer le numéro ephoto ».")
+            _erreur(piece["code"], gettext("Le « Numéro ephoto » est obligatoire : saisissez-le puis cliquez "
+                                           "sur « Confirmer le numéro ephoto »."))
             manquants.append(piece["code"])
         elif piece.get("nature") != "ephoto" and not presents.get(piece["code"]):
-            _erreur(piece["code"], f"Joignez au moins un fichier pour « {piece['titre']} ».")
+            _erreur(piece["code"], gettext("Joignez au moins un fichier pour « %(titre)s ».",
+                                           titre=du_diagramme(piece["titre"])))
             manquants.append(piece["code"])
     return manquants
 

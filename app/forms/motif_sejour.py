@@ -6,28 +6,35 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import BooleanField, RadioField, SelectField, StringField
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, StopValidation
 
-from ..filters import prise_en_charge as libelle_prise_en_charge
+from ..i18n import N_, du_diagramme
 from ..workflow import contrat
 from .fields import DateJourMoisAnnee, PastDate, Saisie, longueur, required
 
-SITUATIONS = ["Célibataire", "Concubin(ne)", "Divorcé(e)", "Marié(e)", "Pacsé(e)"]
+# Stored in French (the agents read them), shown in the page's language (F-18).
+SITUATIONS = [N_("Célibataire"), N_("Concubin(ne)"), N_("Divorcé(e)"), N_("Marié(e)"), N_("Pacsé(e)")]
 EN_UNION = {"Marié(e)", "Pacsé(e)"}
+# contrat.PLACEMENTS' words, as the page's heading says them (« … PAR L'ASE »).
+QUI = (N_("l'ASE"), N_("le tiers digne de confiance"))
 
-L_ASE = "Date de prise en charge par l'ASE"
+L_ASE = lazy_gettext("Date de prise en charge par l'ASE")
+# The date's label per placement (F-17); app/filters.prise_en_charge writes the same French on the summary.
+L_PRISE_EN_CHARGE = {"ase": L_ASE,
+                     "tiers": lazy_gettext("Date de prise en charge par le tiers digne de confiance")}
 
 
 def par_qui(data: dict[str, Any]) -> str:
     """« l'ASE » or « le tiers digne de confiance »: who took the applicant in, as the situation page recorded it."""
     return contrat.PLACEMENTS.get(data.get(contrat.PLACEMENT) or "", contrat.PLACEMENTS["ase"])
-L_ENTREE = "Date d'entrée en France"
-L_SITUATION = "Quelle est votre situation familiale actuelle ?"
-L_UNION = "Date de début de l'union"
-L_PAYS_UNION = "Pays de l'union"
-L_ENFANTS = "Avez-vous des enfants à votre charge ?"
+L_ENTREE = lazy_gettext("Date d'entrée en France")
+L_SITUATION = lazy_gettext("Quelle est votre situation familiale actuelle ?")
+L_UNION = lazy_gettext("Date de début de l'union")
+L_PAYS_UNION = lazy_gettext("Pays de l'union")
+L_ENFANTS = lazy_gettext("Avez-vous des enfants à votre charge ?")
 
 
 def _date(label: str, *validators: Any) -> DateJourMoisAnnee:
@@ -55,9 +62,11 @@ class BaseForm(Saisie):
     date_entree_france = _date(L_ENTREE, InputRequired(required(L_ENTREE)))
     situation_familiale = SelectField(
         L_SITUATION,
-        choices=[SelectChoice("", "Sélectionnez une option")] + [SelectChoice(s, s) for s in SITUATIONS],
+        choices=[SelectChoice("", lazy_gettext("Sélectionnez une option"))]
+        + [SelectChoice(s, lazy_gettext(s)) for s in SITUATIONS],  # extracted where SITUATIONS marks them
         validators=[DataRequired(required(L_SITUATION))],
-        invalid_choice_message=f"Choisissez une des options de la liste « {L_SITUATION} ».",
+        invalid_choice_message=lazy_gettext("Choisissez une des options de la liste « %(label)s ».",
+                                            label=L_SITUATION),
     )
     date_debut_union = _date(L_UNION, RequiredIfUnion(required(L_UNION)))
     pays_union = StringField(
@@ -65,9 +74,10 @@ class BaseForm(Saisie):
     )
     enfants_a_charge = RadioField(
         L_ENFANTS,
-        choices=[SelectChoice("oui", "Oui"), SelectChoice("non", "Non")],
+        choices=[SelectChoice("oui", lazy_gettext("Oui")), SelectChoice("non", lazy_gettext("Non"))],
         validators=[InputRequired(required(L_ENFANTS))],
-        invalid_choice_message=f"Répondez « Oui » ou « Non » à la question « {L_ENFANTS} ».",
+        invalid_choice_message=lazy_gettext("Répondez « Oui » ou « Non » à la question « %(label)s ».",
+                                            label=L_ENFANTS),
     )
 
     attestation_codes: list[str] = []
@@ -78,12 +88,14 @@ class BaseForm(Saisie):
         ok = super().validate(extra_validators)
         ase, entree, naissance = self.date_prise_en_charge_ase, self.date_entree_france, self.date_naissance
         if ase.data and naissance and ase.data < naissance and not ase.errors:
-            ase.errors.append(f"La « {ase.label.text} » ne peut pas être antérieure à votre date de naissance "
-                              f"({naissance.strftime('%d/%m/%Y')}).")
+            ase.errors.append(gettext("La « %(label)s » ne peut pas être antérieure à votre date de naissance "
+                                      "(%(naissance)s).", label=ase.label.text,
+                                      naissance=naissance.strftime("%d/%m/%Y")))
             ok = False
         # The ASE takes in a child who is in France: a placement before the entry into France is a typing error.
         if ase.data and entree.data and ase.data < entree.data and not ase.errors:
-            ase.errors.append(f"La « {ase.label.text} » ne peut pas être antérieure à la « {L_ENTREE} ».")
+            ase.errors.append(gettext("La « %(label)s » ne peut pas être antérieure à la « %(entree)s ».",
+                                      label=ase.label.text, entree=L_ENTREE))
             ok = False
         return ok
 
@@ -96,15 +108,18 @@ def form_class(attestations: list[dict[str, str]], data: dict[str, Any] | None =
     named after who took the applicant in, the ASE or a tiers digne de confiance (F-17)."""
     fields: dict[str, Any] = {"attestation_codes": [a["code"] for a in attestations],
                               "prise_en_charge_par": par_qui(data or {})}
-    libelle = libelle_prise_en_charge(data or {})
-    if libelle != L_ASE:
+    placement = (data or {}).get(contrat.PLACEMENT) or "ase"
+    if placement in L_PRISE_EN_CHARGE and placement != "ase":
+        libelle = L_PRISE_EN_CHARGE[placement]
         champ = _date(libelle, InputRequired(required(libelle)))
         champ.creation_counter = BaseForm.date_prise_en_charge_ase.creation_counter  # keeps its place on the page
         fields["date_prise_en_charge_ase"] = champ
     for a in attestations:
+        # The DMN's words, translated now (the form is built for one request): data, escaped on the page.
+        texte = du_diagramme(a["libelle"])
         fields[f"attestation_{a['code']}"] = BooleanField(
-            a["libelle"],
-            validators=[DataRequired(f"Vous devez cocher l'attestation « {a['libelle']} »")],
+            texte,
+            validators=[DataRequired(gettext("Vous devez cocher l'attestation « %(libelle)s »", libelle=texte))],
         )
     return type("MotifSejourForm", (BaseForm,), fields)
 

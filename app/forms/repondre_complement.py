@@ -6,14 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import RadioField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
+from ..i18n import du_diagramme
 from .fields import Saisie, longueur, required
 
-L_REPONSE = "Votre réponse"
-L_RAISONS = "Veuillez préciser les raisons du maintien du document"
+L_RAISONS = lazy_gettext("Veuillez préciser les raisons du maintien du document")
+L_MESSAGE = lazy_gettext("Message à l'agent")
 MAINTENIR, METTRE_A_JOUR = "maintenir", "mettre_a_jour"
 
 
@@ -24,7 +26,7 @@ def documents_a_revoir(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class BaseForm(Saisie):
-    message_usager = TextAreaField("Message à l'agent", validators=[longueur("Message à l'agent", 2000)])
+    message_usager = TextAreaField(L_MESSAGE, validators=[longueur(L_MESSAGE, 2000)])
     codes: list[str] = []
     titres: dict[str, str] = {}
     nouveaux_fichiers: dict[str, int] = {}  # set by the page: files given this round, per document
@@ -38,19 +40,21 @@ class BaseForm(Saisie):
                 ok = False
             if choix == METTRE_A_JOUR and not self.nouveaux_fichiers.get(code):
                 self[f"reponse_{code}"].errors.append(
-                    f"Joignez au moins un nouveau fichier pour « {self.titres[code]} », ou maintenez le document.")
+                    gettext("Joignez au moins un nouveau fichier pour « %(titre)s », ou maintenez le document.",
+                            titre=self.titres[code]))
                 ok = False
         return ok
 
 
 def form_class(documents: list[dict[str, Any]]) -> type[BaseForm]:
-    fields: dict[str, Any] = {"codes": [d["code"] for d in documents],
-                              "titres": {d["code"]: d["titre"] for d in documents}}
+    """Built for one request: the documents' titles (the DMN's) are translated now, in the page's language."""
+    titres = {d["code"]: du_diagramme(d["titre"]) for d in documents}
+    fields: dict[str, Any] = {"codes": [d["code"] for d in documents], "titres": titres}
     for document in documents:
-        label = f"{L_REPONSE} pour « {document['titre']} »"
+        label = gettext("Votre réponse pour « %(titre)s »", titre=titres[document["code"]])
         fields[f"reponse_{document['code']}"] = RadioField(
-            label, choices=[SelectChoice(MAINTENIR, "Maintenir le Document"),
-                            SelectChoice(METTRE_A_JOUR, "Mettre à jour le Document")],
+            label, choices=[SelectChoice(MAINTENIR, lazy_gettext("Maintenir le Document")),
+                            SelectChoice(METTRE_A_JOUR, lazy_gettext("Mettre à jour le Document"))],
             validators=[InputRequired(required(label))], invalid_choice_message=required(label))
         fields[f"raison_{document['code']}"] = TextAreaField(
             L_RAISONS, validators=[longueur(L_RAISONS, 2000)])

@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, current_app, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from ..extensions import db, login_manager
@@ -91,8 +92,8 @@ def agent_requis(view: Callable[..., Any]) -> Callable[..., Any]:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not est_agent():
-            return _refus("Cette page est réservée aux agents de préfecture.", url_for("pages.accueil"),
-                          "Retour à l'accueil")
+            return _refus(gettext("Cette page est réservée aux agents de préfecture."), url_for("pages.accueil"),
+                          gettext("Retour à l'accueil"))
         return view(*args, **kwargs)
 
     return decorated
@@ -106,8 +107,8 @@ def analyste_requis(view: Callable[..., Any]) -> Callable[..., Any]:
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
         if not est_analyste():
-            return _refus("Cette page est réservée aux analystes métier.", url_for("pages.accueil"),
-                          "Retour à l'accueil")
+            return _refus(gettext("Cette page est réservée aux analystes métier."), url_for("pages.accueil"),
+                          gettext("Retour à l'accueil"))
         return view(*args, **kwargs)
 
     return decorated

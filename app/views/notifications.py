@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func, select, update
 from werkzeug.wrappers import Response
@@ -20,6 +21,7 @@ from .. import clock, complements, documents, televersements
 from ..entiers import entier
 from ..extensions import db
 from ..forms import repondre_complement
+from ..i18n import N_
 from ..models import Demande, Notification
 from ..timers import maintenant
 from ..workflow import contrat
@@ -37,6 +39,9 @@ MESSAGE_LUE = contrat.NOTIFICATION_LUE.nom
 CLOTUREE = contrat.DEMANDE_CLOTUREE.id
 COMPLEMENT = contrat.NATURE_COMPLEMENT
 NATURES = {nature: declaree.objet for nature, declaree in contrat.NATURES.items()}
+# The subjects declared in app/workflow/contrat.py, stored in French on each notification, marked here for the
+# catalogue: the pages show them through `_()` (tests/unit/test_catalogue_complet.py checks none is missing).
+OBJETS = (N_("Demande de complément"), N_("Notification de décision"), N_("Clôture de votre demande"))
 PAR_PAGE = (10, 20, 50)
 DANS_LA_CLOCHE = 5
 def _own(notification_id: int) -> Notification:
@@ -174,7 +179,7 @@ def _page(notification: Notification) -> PageDeTache:
         ici=lambda _demande: url_for("notifications.voir", notification_id=notification.id),
         rendre=lambda demande, _instance, task, form, statut: _page_complement(notification, demande, form, task,
                                                                               statut),
-        perimee="Cette page n'était plus à jour : voici où en est votre demande.")
+        perimee=gettext("Cette page n'était plus à jour : voici où en est votre demande."))
 
 
 def _page_complement(notification: Notification, demande: Demande, form: Any = None, task: ReadyTask | None = None,
@@ -218,8 +223,8 @@ def _repondre(notification: Notification) -> Any:
 
 
 def _fermee(ici: str) -> Response:
-    flash("Le délai de réponse est dépassé : votre demande a été clôturée. Votre réponse n'a pas pu être "
-          "envoyée.", "error")
+    flash(gettext("Le délai de réponse est dépassé : votre demande a été clôturée. Votre réponse n'a pas pu être "
+                  "envoyée."), "error")
     return redirect(ici)
 
 
@@ -248,5 +253,5 @@ def _agir(envoi: Envoi, notification: Notification) -> Any:
     instance.apres_commit.append(lambda: documents.effacer_fichiers(orphelins))
     notification.repondue_le = clock.now()
     notification.contenu = {**notification.contenu, "reponse": complements.resume(session, valeurs)}
-    flash("Votre réponse a bien été envoyée à l'agent en charge de votre dossier.", "success")
+    flash(gettext("Votre réponse a bien été envoyée à l'agent en charge de votre dossier."), "success")
     return None

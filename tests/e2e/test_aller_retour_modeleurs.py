@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Analyste, BrouillonProcessus
+from tests.e2e.conftest import verifier_accessibilite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.feature("F-45")]
 
@@ -32,10 +33,12 @@ MODELEUR = "document.querySelector('[data-modeleur]').modeleur"
 
 def se_connecter_analyste(page: Page) -> None:
     page.goto("/analyste/connexion")
+    verifier_accessibilite(page, "connexion analyste")
     page.get_by_label(re.compile(r"^Adresse email")).fill(ANALYSTE["email"])
     page.get_by_label(re.compile(r"^Mot de passe")).fill(ANALYSTE["mot_de_passe"])
     page.get_by_role("button", name="Se connecter", exact=True).click()
     expect(page.get_by_role("heading", name="Espace analyste", level=1)).to_be_visible()
+    verifier_accessibilite(page, "espace analyste")
 
 
 def version_courante(app) -> tuple[int, dict[str, str]]:
@@ -92,6 +95,7 @@ def test_chaque_fichier_fait_l_aller_retour_dans_les_modeleurs(app, page: Page, 
                 "aria-pressed", "true")
         else:
             expect(page.locator(".djs-container svg [data-element-id='numeroter_demande']")).to_be_visible()
+        verifier_accessibilite(page, f"modeleur : {nom}")
         exportes[nom] = exporter(page)
         (tmp_path / nom).write_text(exportes[nom], encoding="utf-8")
 
@@ -142,6 +146,7 @@ def test_une_modification_du_panneau_est_dans_le_fichier_exporte(app, page: Page
     expect(panneau.get_by_label("Nom", exact=True)).to_have_value("Dépôt de la demande")
     description = panneau.get_by_label("Propriété « description »")
     expect(description).to_have_value("Confirmez et déposez définitivement votre demande.")
+    verifier_accessibilite(page, "modeleur : tâche sélectionnée, panneau des propriétés")
     description.fill("Relisez puis déposez votre demande.")
     description.press("Tab")
     propriete = "//*[@id='depot']//s:property[@name=$nom]/@value"
@@ -171,6 +176,7 @@ def test_une_modification_du_panneau_est_dans_le_fichier_exporte(app, page: Page
     panneau.get_by_label("Nom de la nouvelle propriété").fill("mauvais nom")
     panneau.get_by_role("button", name="Ajouter la propriété").click()
     expect(panneau.get_by_role("alert")).to_contain_text("Nom de propriété « mauvais nom » refusé")
+    verifier_accessibilite(page, "modeleur : nom de propriété refusé")
 
     # A service task's operator parameter, on an element that had no property: the container is created.
     page.locator(".djs-container svg [data-element-id='envoyer_confirmation']").click()
@@ -178,6 +184,7 @@ def test_une_modification_du_panneau_est_dans_le_fichier_exporte(app, page: Page
     expect(panneau.get_by_label(re.compile("^Opérateur"))).to_have_value("envoyer_courriel")
     modele = panneau.get_by_label("Paramètre « modele »")
     expect(modele).to_have_value("'confirmation_depot'")
+    verifier_accessibilite(page, "modeleur : tâche de service sélectionnée")
     modele.fill("'autre_modele'")
     modele.press("Tab")
     panneau.get_by_label("Nom de la nouvelle propriété").fill("historique")
@@ -243,6 +250,7 @@ def test_le_brouillon_s_enregistre_depuis_le_modeleur_avec_ses_problemes(app, pa
     alerte = page.locator(".modeleur__messages [role='alert']")
     expect(alerte).to_contain_text("le contrat avec le code n'est pas respecté")
     expect(alerte.locator("li").first).to_contain_text("formulaire_inconnu")
+    verifier_accessibilite(page, "brouillon : contrat non respecté")
     with app.app_context():
         assert 'value="formulaire_inconnu"' in db.session.get(BrouillonProcessus, brouillon_id).fichiers[nom]
 
@@ -252,6 +260,7 @@ def test_le_brouillon_s_enregistre_depuis_le_modeleur_avec_ses_problemes(app, pa
     page.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(page.locator(".modeleur__messages [role='status']")).to_have_text("Brouillon enregistré")
     expect(alerte).to_have_count(0)
+    verifier_accessibilite(page, "brouillon enregistré depuis le modeleur")
     with app.app_context():
         enregistre = db.session.get(BrouillonProcessus, brouillon_id).fichiers[nom]
     assert enregistre == exporter(page)

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.e2e.conftest import verifier_accessibilite
+
 pytestmark = [pytest.mark.e2e]
 
 ANALYSTE = {"email": "analyste@demo.example.org", "mot_de_passe": "Demo-Analyste-1!"}
@@ -46,9 +48,11 @@ def se_connecter_analyste(page: Page) -> None:
 def ouvrir_cas_usager(page: Page) -> None:
     page.get_by_role("link", name="Tables de décision").first.click()
     expect(page.get_by_role("heading", name="Tables de décision", level=1)).to_be_visible()
+    verifier_accessibilite(page, "tables de décision")
     page.get_by_role("link", name="Cas de l'usager", exact=True).click()
     expect(page.get_by_role("heading", name="Table de décision « Cas de l'usager »")).to_be_visible()
     expect(page.locator("#decision-dmn")).to_have_attribute("data-pret", "oui")
+    verifier_accessibilite(page, "table « Cas de l'usager »")
 
 
 @pytest.mark.feature("F-43")
@@ -81,6 +85,7 @@ def test_l_analyste_voit_la_table_et_l_essaie(page: Page, new_page) -> None:
     expect(page.locator("#regles tr.regle-trouvee th")).to_have_text(re.compile(r"^3\s+s'applique$"))
     # The form keeps what was typed.
     expect(page.get_by_label("Âge à la date du jour (années révolues)")).to_have_value("17")
+    verifier_accessibilite(page, "essai de la table : règle trouvée")
 
     # No age: the rules compare it, the table cannot be evaluated; the summary takes the focus.
     page.get_by_label("Âge à la date du jour (années révolues)").fill("")
@@ -90,6 +95,7 @@ def test_l_analyste_voit_la_table_et_l_essaie(page: Page, new_page) -> None:
     expect(resume).to_contain_text("La table n'a pas pu être évaluée avec ces valeurs (règle 1 :")
     expect(page).to_have_title(re.compile(r"^Erreur : Table « Cas de l'usager »"))
     expect(page.get_by_label("Âge à la date du jour (années révolues)")).to_have_attribute("aria-invalid", "true")
+    verifier_accessibilite(page, "essai de la table : erreur")
     resume.get_by_role("link").click()
     expect(page.get_by_label("Âge à la date du jour (années révolues)")).to_be_focused()
 
@@ -113,6 +119,7 @@ def test_collect_et_telephone(new_page) -> None:
     page.get_by_role("button", name="Essayer la décision").click()
     expect(page.locator("#regles-trouvees")).to_have_text(
         "3 règles s'appliquent : n° 1 (« CAS 1 et CAS 2 »), n° 2 (« CAS 2 et CAS 3 »), n° 3 (« Tous les cas »).")
+    verifier_accessibilite(page, "table COLLECT essayée, téléphone")
     largeur = page.evaluate("document.documentElement.scrollWidth")
     assert largeur <= 360, f"the page scrolls sideways at 360 px ({largeur} px wide)"
     page.locator("#entree_1").select_option("")

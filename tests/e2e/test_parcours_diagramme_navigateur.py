@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.extensions import db
+from tests.e2e.conftest import verifier_accessibilite
 from tests.e2e.test_csp_navigateur import Observateur
 from tests.e2e.test_processus_navigateur import ANALYSTE, _se_connecter
 from tests.web import instruction
@@ -59,12 +60,14 @@ def test_l_analyste_voit_le_parcours_surligne(app, demo, new_page, observateur: 
     with app.app_context():
         version_id = instruction.ligne(app, ident).version_processus_id
     page.goto(f"/analyste/versions/{version_id}/elements/attente_lecture")
+    verifier_accessibilite(page, "demandes à un élément (analyste)")
     page.locator("#demandes-element tbody tr").first.get_by_role("link").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Parcours de la demande \d{19}$"), level=1)).to_be_visible()
     _chemin_dessine(page)
     expect(page.locator("#legende")).to_contain_text("Élément où la demande attend")
     expect(page.locator("#elements-passes li.actuel")).to_have_text(re.compile(r"^Complément demandé"))
     expect(page.locator("#table-chronologie tbody tr").first).to_contain_text("Brouillon de demande créé")
+    verifier_accessibilite(page, "parcours d'une demande (analyste)")
     observateur.verifier()
 
 
@@ -84,6 +87,7 @@ def test_l_agent_ouvre_le_parcours_depuis_la_revue_sur_un_telephone(app, demo, n
     expect(page.locator("#table-chronologie td").first).to_be_visible()
     assert page.evaluate("""Array.from(document.querySelectorAll('#table-chronologie td, #elements-passes li'))
         .every(e => e.getBoundingClientRect().left >= 0 && e.getBoundingClientRect().right <= window.innerWidth)""")
+    verifier_accessibilite(page, "parcours d'une demande (agent, téléphone)")
     observateur.verifier()
 
 
@@ -110,4 +114,5 @@ def test_la_couverture_marque_le_flux_qu_aucun_test_ne_prend(app, new_page, tmp_
     expect(marques).to_have_attribute("data-element-id", "f_lue")
     expect(page.locator("#flux-non-pris tbody tr")).to_have_count(1)
     expect(page.locator("#flux-non-pris tbody tr")).to_contain_text("f_lue")
+    verifier_accessibilite(page, "couverture des tests (analyste)")
     observateur.verifier()

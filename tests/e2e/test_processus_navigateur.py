@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Demande
+from tests.e2e.conftest import verifier_accessibilite
 from tests.e2e.test_csp_navigateur import Observateur
 from tests.web.agent_outils import NORD, PARIS
 from tests.web.helpers import deposit, login, start_draft
@@ -68,9 +69,11 @@ def test_l_analyste_voit_les_demandes_sur_le_diagramme(app, demo, new_page, obse
 
     page = observateur.page(new_page, viewport={"width": 1280, "height": 900})
     _se_connecter(page, "/analyste/connexion", *ANALYSTE)
+    verifier_accessibilite(page, "espace analyste")
     page.get_by_role("navigation", name="Espace analyste").get_by_role("link", name="Diagramme et positions").click()
     expect(page.get_by_role("heading", name="Diagramme et positions des demandes", level=1)).to_be_visible()
     _diagramme_dessine(page)
+    verifier_accessibilite(page, "diagramme et positions (analyste)")
 
     badge = page.locator("#diagramme a.diagramme-badge[href$='/elements/examiner_demande']")
     expect(badge).to_have_text(str(attendus["examiner_demande"]))
@@ -89,6 +92,7 @@ def test_l_analyste_voit_les_demandes_sur_le_diagramme(app, demo, new_page, obse
     expect(lignes).to_have_count(2)
     for numero in _numeros(app):
         expect(page.locator("#demandes-element")).to_contain_text(numero)
+    verifier_accessibilite(page, "demandes à un élément (analyste)")
     observateur.verifier()
 
 
@@ -99,12 +103,14 @@ def test_l_agent_voit_les_demandes_de_sa_prefecture(app, demo, new_page, observa
     expect(page.get_by_role("heading", name="File des demandes", level=1)).to_be_visible()
     page.goto("/agent/processus")
     _diagramme_dessine(page)
+    verifier_accessibilite(page, "processus (agent, téléphone)")
     badge = page.locator("#diagramme a.diagramme-badge[href$='/elements/examiner_demande']")
     expect(badge).to_have_text("2")
     # The draft is no agent's business.
     expect(page.locator("#diagramme a.diagramme-badge")).to_have_count(1)
     page.goto(badge.get_attribute("href"))
     expect(page.locator("#demandes-element tbody tr")).to_have_count(2)
+    verifier_accessibilite(page, "demandes à un élément (agent, téléphone)")
     page.locator("#demandes-element tbody tr").first.get_by_role("link").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Demande n° \d{19}$"))).to_be_visible()
 
@@ -126,3 +132,4 @@ def test_un_diagramme_illisible_est_signale(app, new_page) -> None:
     expect(alerte).to_contain_text("Le diagramme n'a pas pu être affiché.")
     expect(page.locator("#diagramme[data-pret='erreur']")).to_be_attached()
     expect(page.locator("#positions")).to_be_visible()
+    verifier_accessibilite(page, "diagramme illisible (analyste)")

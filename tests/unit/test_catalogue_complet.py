@@ -36,10 +36,20 @@ CONVERTIS = [
     "pages/accueil.html",
     "entete/contact.html",
     "entete/aide.html",
+    "pages/situation.html",
+    "pages/preambule.html",
+    "pages/mes_demandes.html",
+    "pages/_etat_usager.html",
+    "pages/indisponible.html",
+    "erreur.html",
+    "acces_refuse.html",
+    *sorted(str(p.relative_to(MODELES)) for p in (MODELES / "notifications").iterdir()),
     *sorted(str(p.relative_to(MODELES)) for p in (MODELES / "mail").iterdir()),
+    "macros.html",
+    *sorted(str(p.relative_to(MODELES)) for p in (MODELES / "etapes").iterdir()),
 ]
 # Names that are the same in every language.
-INVARIABLES = {"FranceConnect"}
+INVARIABLES = {"FranceConnect", "Voxusagers.gouv.fr", "ameli.fr"}
 # Attributes a person reads or hears.
 ATTRIBUTS_LUS = {"title", "aria-label", "alt", "placeholder"}
 LETTRE = re.compile(r"[^\W\d_]")
@@ -117,7 +127,10 @@ def _catalogue() -> dict[object, object]:
 
 
 def _extraits() -> set[object]:
-    methodes = [("app/**.py", "python"), ("app/templates/**.html", "jinja2"), ("app/templates/**.txt", "jinja2")]
+    methodes = [("app/**.py", "python"), ("app/templates/**.html", "jinja2"), ("app/templates/**.txt", "jinja2"),
+                # The diagram's texts that applicants read (babel.cfg's extractors): each needs its English too.
+                ("dmn/**.dmn", "app.i18n_diagrammes:extraire_dmn"),
+                ("bpmn/**.bpmn", "app.i18n_diagrammes:extraire_bpmn")]
     mots_cles = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "lazy_ngettext": (1, 2),
                  "N_": None, "pgettext": ((1, "c"), 2)}
     ids = set()

@@ -76,6 +76,16 @@
     });
   }
 
+  // A wide table scrolls sideways inside dmn-js's container, which holds nothing focusable: the keyboard reaches the
+  // scroll only if the container itself takes the focus (WCAG 2.1.1; axe-core « scrollable-region-focusable »).
+  function clavier(container) {
+    container.querySelectorAll(".tjs-table-container").forEach(function (zone) {
+      zone.tabIndex = 0;
+      zone.setAttribute("role", "region");
+      zone.setAttribute("aria-label", "Table dessinée (défilement horizontal au clavier)");
+    });
+  }
+
   function dessiner(container) {
     if (typeof window.DmnJS !== "function") {
       alerte(container, ERREUR);
@@ -101,6 +111,7 @@
       .then(function () {
         container.appendChild(marque());
         marquer(container, trouvees);
+        clavier(container);
         container.dataset.pret = "oui";
       })
       .catch(function (erreur) {
