@@ -77,6 +77,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     from . import securite
     securite.register(app)
+    from . import sans_nul
+
+    sans_nul.register(app)  # before any view: PostgreSQL's text cannot hold NUL
 
     from . import cli, filters
 

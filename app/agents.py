@@ -1,7 +1,7 @@
 """Prefecture agents (F-30): accounts, their prefectures (by department code), login.
 
 Agents are not applicants: their own table, their own login page (e-mail + password), and a
-session id « agent:<id> ». Passwords are hashed with Argon2 as the applicants' are.
+session id « agent:<id> ». Passwords are hashed with Argon2id as the applicants' are (app/mots_de_passe.py).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ import string
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import departements as dep
-from .comptes import hacher, hasher, regles_non_respectees
+from . import mots_de_passe
+from .comptes import hacher, regles_non_respectees
 from .models import Agent, AgentPrefecture
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_EMPREINTE_FACTICE = hasher.hash("compte-inexistant")
 T = TypeVar("T", bound=Any)
 
 
@@ -80,14 +79,16 @@ def authentifier(session: Session, email: str, mot_de_passe: str) -> Agent | Non
 
 def par_email(session: Session, modele: type[T], email: str, mot_de_passe: str) -> T | None:
     """The active account of `modele` (agent, analyst) with this e-mail if the password is theirs; None otherwise,
-    after the same Argon2 work whether the e-mail is known or not (no timing tells which)."""
+    after the same Argon2 work whether the e-mail is known or not (no timing tells which). A hash made with older
+    Argon2 parameters is replaced (the caller's commit stores it)."""
     compte = session.scalar(select(modele).where(func.lower(modele.email) == (email or "").strip().lower()))
     connu = compte is not None and compte.actif
-    try:
-        hasher.verify(compte.mot_de_passe if connu else _EMPREINTE_FACTICE, mot_de_passe or "")
-    except (VerificationError, InvalidHashError):
+    bon, nouvelle = mots_de_passe.verifier(compte.mot_de_passe if connu else None, mot_de_passe or "")
+    if not bon:
         return None
-    return compte if connu else None
+    if nouvelle:
+        compte.mot_de_passe = nouvelle
+    return compte
 
 
 # --- Demo agents (`flask demo-charger`) ---------------------------------------------------------------------------

@@ -7,21 +7,24 @@ import time
 from pathlib import Path
 
 import click
-from argon2 import PasswordHasher
 from flask import Flask
 from sqlalchemy import select
 
-from . import agents, analystes, boite_locale, clock, commandes_processus
+from . import agents, analystes, boite_locale, clock, commandes_processus, mots_de_passe, volume
 from .courriels import envoyer_les_courriels_dus
 from .extensions import db
 from .models import Compte, Personne
 from .register import RegisterError, demo_people, import_csv, import_rows
-from .timers import Bilan, declencher_les_delais
+from .timers import LOT, Bilan, declencher_les_delais
 
 
 def _bilan_delais(bilan: Bilan) -> str:
     texte = f"délais déclenchés : {len(bilan.declenches)}, laissés au passage suivant : {len(bilan.ignores)}"
     return texte + "".join(f"\n  demande {i} en erreur : {e}" for i, e in bilan.erreurs.items())
+
+
+def _bilan_courriels(bilan: dict[str, int]) -> str:
+    return f"envoyés : {bilan['envoye']}, à réessayer : {bilan['a_envoyer']}, en échec : {bilan['echec']}"
 
 
 def _sans_smtp(app: Flask) -> str:
@@ -51,18 +54,21 @@ def _afficher(chemin: Path) -> str:
 
 def register(app: Flask) -> None:
     commandes_processus.register(app)  # flask processus verifier | catalogue
+    volume.register(app)  # flask demo-volume: many applications for the queue's benchmark (F-47)
 
     @app.cli.command("delais-declencher")
-    def delais_declencher() -> None:
-        """Déclenche une fois les délais échus des demandes (pour cron) : complément sans réponse → clôture."""
-        click.echo(_bilan_delais(declencher_les_delais(db.session, app.extensions["demandes"])))
+    @click.option("--lot", default=LOT, show_default=True, type=click.IntRange(1, 10_000),
+                  help="Demandes réservées à la fois (plusieurs commandes ou workers se partagent les délais).")
+    def delais_declencher(lot: int) -> None:
+        """Déclenche tous les délais échus des demandes (pour cron), par lots, dans ce seul processus : complément
+        sans réponse → clôture."""
+        click.echo(_bilan_delais(declencher_les_delais(db.session, app.extensions["demandes"], lot=lot)))
 
     @app.cli.command("courriels-envoyer")
     def courriels_envoyer() -> None:
         """Envoie une fois les courriels dus de la boîte d'envoi (pour cron) : par SMTP, ou sans SMTP_HOST dans le
         dossier local des courriels (MAIL_DOSSIER, voir courriels-lister)."""
-        bilan = envoyer_les_courriels_dus(db.session)
-        click.echo(f"envoyés : {bilan['envoye']}, à réessayer : {bilan['a_envoyer']}, en échec : {bilan['echec']}")
+        click.echo(_bilan_courriels(envoyer_les_courriels_dus(db.session)))
 
     @app.cli.command("courriels-lister")
     @click.option("--nombre", default=20, show_default=True,
@@ -89,10 +95,12 @@ def register(app: Flask) -> None:
         click.echo("Pour lire un courriel : flask --app app courriels-lister --afficher FICHIER")
 
     @app.cli.command("worker")
-    @click.option("--une-fois", is_flag=True, help="Un seul passage, puis s'arrête.")
-    def worker(une_fois: bool) -> None:
-        """Tâches de fond : déclenche les délais échus, puis envoie les courriels dus, à intervalle régulier
-        (WORKER_INTERVALLE)."""
+    @click.option("--une-fois", is_flag=True, help="S'arrête dès qu'il n'y a plus rien à faire.")
+    @click.option("--lot", default=LOT, show_default=True, type=click.IntRange(1, 10_000),
+                  help="Demandes aux délais échus réservées à la fois.")
+    def worker(une_fois: bool, lot: int) -> None:
+        """Tâches de fond : déclenche les délais échus, puis envoie les courriels dus, lot après lot tant qu'il y a
+        du travail, puis à intervalle régulier (WORKER_INTERVALLE). Plusieurs workers se partagent le travail."""
         arret = {"demande": False}
 
         def stop(*_: object) -> None:
@@ -103,8 +111,12 @@ def register(app: Flask) -> None:
         if not app.config["SMTP_HOST"]:
             click.echo(_sans_smtp(app))
         while not arret["demande"]:
+            occupe = False
             try:  # timers first: the mail of a closure goes out in the same pass
-                bilan = declencher_les_delais(db.session, app.extensions["demandes"])
+                # One batch, then the mail: neither waits for the other. What did not fire keeps its lease until
+                # it runs out (DELAIS_RESERVATION): a failing application is retried after it, not in a loop.
+                bilan = declencher_les_delais(db.session, app.extensions["demandes"], lot=lot, lots=1, rendre=False)
+                occupe = bilan.lots > 0
                 if bilan.declenches or bilan.erreurs:
                     click.echo(_bilan_delais(bilan), err=bool(bilan.erreurs))
             except Exception as err:
@@ -113,12 +125,17 @@ def register(app: Flask) -> None:
             finally:
                 db.session.remove()
             try:
-                envoyer_les_courriels_dus(db.session)
+                courriels = envoyer_les_courriels_dus(db.session)
+                if courriels["envoye"] or courriels["echec"]:
+                    click.echo(_bilan_courriels(courriels))
+                occupe = sum(courriels.values()) > 0 or occupe
             except Exception as err:  # the worker must survive a bad row or a database hiccup
                 db.session.rollback()
                 click.echo(f"erreur du worker : {err}", err=True)
             finally:
                 db.session.remove()
+            if occupe:
+                continue  # more may be due at once: no pause while there is work
             if une_fois:
                 break
             time.sleep(app.config["WORKER_INTERVALLE"])
@@ -140,7 +157,6 @@ def register(app: Flask) -> None:
         """Charge les personnes de démonstration (dates calculées à partir d'aujourd'hui) et leurs comptes."""
         people = demo_people(clock.today())
         import_rows(db.session, [row for row, _ in people])
-        hasher = PasswordHasher()
         click.echo("Comptes de démonstration (identifiant = n° étranger) :")
         for _, demo in people:
             personne = db.session.scalar(select(Personne).filter_by(numero_etranger=demo.numero_etranger))
@@ -153,7 +169,7 @@ def register(app: Flask) -> None:
             if compte is None:
                 compte = Compte(personne_id=personne.id, email=f"{demo.numero_etranger}@demo.example.org")
                 db.session.add(compte)
-            compte.mot_de_passe = hasher.hash(demo.mot_de_passe)
+            compte.mot_de_passe = mots_de_passe.hacher(demo.mot_de_passe)
             click.echo(
                 f"  {demo.numero_etranger}  mot de passe {demo.mot_de_passe:<16} {demo.prenoms} {demo.nom} — "
                 f"{demo.cas} ; date de prise en charge par l'ASE à saisir : {demo.date_placement:%d/%m/%Y}"

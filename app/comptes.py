@@ -6,7 +6,7 @@ of issue: a link is valid only if all three match and it was issued less than 24
 `clock.now()`. Using it clears the nonce, so it works once; issuing a new link replaces the old one, so an
 account has at most one live link.
 
-Passwords are hashed with Argon2 (argon2-cffi) and never stored, logged or shown in clear.
+Passwords are hashed with Argon2id (app/mots_de_passe.py) and never stored, logged or shown in clear.
 """
 
 from __future__ import annotations
@@ -20,15 +20,13 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, render_template, url_for
 from flask_babel import lazy_gettext
 from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import clock, i18n, sessions
+from . import clock, i18n, mots_de_passe, sessions
 from .courriels import mettre_en_file
 from .models import Compte, Personne
 
@@ -36,10 +34,6 @@ CREATION = "creation"
 REINITIALISATION = "reinitialisation"
 SELS = {CREATION: "compte.creation", REINITIALISATION: "compte.reinitialisation"}
 VALIDITE = timedelta(hours=24)
-
-hasher = PasswordHasher()
-# Verified when the identifiant is unknown, so both answers take the same time.
-_EMPREINTE_FACTICE = hasher.hash("compte-inexistant")
 
 
 # --- Passwords ------------------------------------------------------------------------------------------------
@@ -64,19 +58,19 @@ def regles_non_respectees(mot_de_passe: str) -> list[str]:
     return [str(message) for message, respectee in REGLES if not respectee(mot_de_passe)]
 
 
-def hacher(mot_de_passe: str) -> str:
-    return hasher.hash(mot_de_passe)
+hacher = mots_de_passe.hacher
 
 
 def authentifier(session: Session, identifiant: str, mot_de_passe: str) -> Compte | None:
-    """The active account of this n° étranger if the password is its own; None otherwise, in the same time."""
+    """The active account of this n° étranger if the password is its own; None otherwise, in the same time.
+    A hash made with older Argon2 parameters is replaced (the caller's commit stores it)."""
     compte = session.scalar(select(Compte).join(Personne).where(Personne.numero_etranger == identifiant.strip()))
-    connu = compte is not None and bool(compte.mot_de_passe)
-    try:
-        hasher.verify(compte.mot_de_passe if connu else _EMPREINTE_FACTICE, mot_de_passe)
-    except (VerificationError, InvalidHashError):
+    bon, nouvelle = mots_de_passe.verifier(compte.mot_de_passe if compte is not None else None, mot_de_passe)
+    if not bon:
         return None
-    return compte if connu else None
+    if nouvelle:
+        compte.mot_de_passe = nouvelle
+    return compte
 
 
 # --- Single-use links ------------------------------------------------------------------------------------------

@@ -30,7 +30,9 @@ def engine_options(database_uri: str) -> dict[str, object]:
     default is 5 s) before « database is locked », as writes are serialized (see workflow/store.py)."""
     if database_uri.startswith("sqlite"):
         return {"connect_args": {"timeout": 30}}
-    return {}
+    # PostgreSQL: a connection the server or a proxy closed (restart, idle timeout) is replaced before use, not
+    # turned into a 500; connections are renewed after 30 min.
+    return {"pool_pre_ping": True, "pool_recycle": 1800}
 
 
 def load() -> dict[str, object]:
@@ -73,6 +75,8 @@ def load() -> dict[str, object]:
         # A worker's claim on a mail: killed mid-send, it holds that one mail back this long. Longer than one send.
         "MAIL_RESERVATION": float(os.environ.get("MAIL_RESERVATION", "60")),
         "WORKER_INTERVALLE": float(os.environ.get("WORKER_INTERVALLE", "5")),
+        # A timer worker's claim on a batch of due applications (app/timers.py): killed, it holds them this long.
+        "DELAIS_RESERVATION": float(os.environ.get("DELAIS_RESERVATION", "120")),
         # Rate-limit counters: « base:// » is the application's database, shared by every process (app/limites.py).
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "base://",
         # Number of trusted proxies in front of the app whose X-Forwarded-For is honoured (0: none, the peer counts).

@@ -1,7 +1,8 @@
 """Whole numbers read from user input (URLs, buttons, query strings): ASCII digits only, within a database id.
 
 `str.isdigit()` accepts « ² » or « ٥ », which `int()` then refuses or reads as another number, and an id
-above 2^63 overflows the database driver: both were 500s. Anything else is simply « not a number ».
+above the id column's range overflows the database driver: both were 500s. Anything else is simply « not a number ».
+The ids are `Integer` columns: 64 bits on SQLite, but 32 on PostgreSQL (`integer`), whose limit is the one kept.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 
 from werkzeug.routing import IntegerConverter
 
-ID_MAX = 2**63 - 1
+ID_MAX = 2**31 - 1
 _CHIFFRES = re.compile(r"[0-9]{1,19}")
 
 

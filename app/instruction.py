@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, object_session
 
 from . import journal
@@ -28,6 +28,7 @@ from .models import (
     Demande,
     Document,
     Evenement,
+    FileCompte,
     Notification,
     Personne,
     VersionProcessus,
@@ -40,6 +41,7 @@ from .workflow.textes_du_processus import TextesDuProcessus, textes
 log = logging.getLogger(__name__)
 
 PAR_PAGE = 20
+RECHERCHE_MAX = 1000  # a search finding at most this many rows is read in one go: its count and its page at once
 LANE = contrat.AGENT
 
 # --- The queue (F-31) ---------------------------------------------------------------------------------------------
@@ -61,13 +63,19 @@ AFFECTATIONS = {"": "Tous les agents", "moi": "Prises en charge par moi", "perso
 
 @dataclass(frozen=True)
 class Filtre:
-    """What the agent asked the queue for; unknown values fall back to the defaults."""
+    """What the agent asked the queue for; unknown values fall back to the defaults.
+
+    `apres` / `avant`: the id of the last (first) row of the page the agent comes from, given by the « Page
+    suivante » (« Page précédente ») link: the page continues the list from that row (keyset pagination), so rows
+    added or removed meanwhile shift nothing and a deep page reads no more than its own rows."""
 
     etat: str = EN_COURS
     tri: str = "depot"
     q: str = ""
     affectation: str = ""
     page: int = 1
+    apres: int | None = None
+    avant: int | None = None
 
     @classmethod
     def depuis(cls, args: Any) -> Filtre:
@@ -78,12 +86,14 @@ class Filtre:
             q=(args.get("q") or "").strip()[:100],
             affectation=args.get("affectation") if args.get("affectation") in AFFECTATIONS else "",
             page=max(1, entier(page, maximum=10**6) or 1),
+            apres=entier(args.get("apres")),
+            avant=entier(args.get("avant")),
         )
 
     def parametres(self, **changes: Any) -> dict[str, Any]:
         """The query string of this filter with some values changed (links of the pagination)."""
         valeurs = {"etat": self.etat, "tri": self.tri, "q": self.q, "affectation": self.affectation,
-                   "page": self.page, **changes}
+                   "page": self.page, "apres": self.apres, "avant": self.avant, **changes}
         return {k: v for k, v in valeurs.items() if v not in ("", None) and not (k == "page" and v == 1)}
 
 
@@ -117,6 +127,14 @@ class PageFile:
     pages: int
     etats: list[EtatCompte]
     filtre: Filtre
+
+    def suivante(self) -> dict[str, Any]:
+        """The query string of « Page suivante »: continues after this page's last row."""
+        return self.filtre.parametres(page=self.page + 1, apres=self.lignes[-1].id if self.lignes else None)
+
+    def precedente(self) -> dict[str, Any]:
+        """The query string of « Page précédente »: the rows just before this page's first one."""
+        return self.filtre.parametres(page=self.page - 1, avant=self.lignes[0].id if self.lignes else None)
 
 
 @dataclass(frozen=True)
@@ -181,8 +199,16 @@ def _echapper(texte: str) -> str:
     return texte.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _conditions(agent: Agent, filtre: Filtre, etats: Etats) -> list[Any]:
+def _contient(colonne: Any, motif: str, sqlite: bool) -> Any:
+    """`colonne` contains `motif` whatever the case. SQLite's LIKE already ignores the case of ASCII letters, as its
+    lower() does (and no other): the same result as `ilike`, without a function call per row."""
+    return colonne.like(motif, escape="\\") if sqlite else colonne.ilike(motif, escape="\\")
+
+
+def _conditions(agent: Agent, filtre: Filtre, etats: Etats, sqlite: bool = False) -> list[Any]:
     conditions = perimetre(agent)
+    if len(agent.departements) == 1:  # an equality: the index gives the rows already sorted
+        conditions[1] = Demande.departement == next(iter(agent.departements))
     if filtre.etat == EN_COURS:
         conditions.append(Demande.etat.not_in(list(etats.finaux)))
     elif filtre.etat == A_TRAITER:
@@ -199,9 +225,9 @@ def _conditions(agent: Agent, filtre: Filtre, etats: Etats) -> list[Any]:
     else:
         for mot in filtre.q.split():
             motif = f"%{_echapper(mot)}%"
-            conditions.append(or_(Personne.nom_naissance.ilike(motif, escape="\\"),
-                                  Personne.nom_usage.ilike(motif, escape="\\"),
-                                  Personne.prenoms.ilike(motif, escape="\\")))
+            # The register's names as copied into `demande` (migration 0009): read from the queue's indexes.
+            conditions.append(or_(*(_contient(colonne, motif, sqlite)
+                                    for colonne in (Demande.nom_naissance, Demande.nom_usage, Demande.prenoms))))
     return conditions
 
 
@@ -209,21 +235,98 @@ def _avec_personne(query: Select) -> Select:
     return query.join(Compte, Demande.compte_id == Compte.id).join(Personne, Compte.personne_id == Personne.id)
 
 
-def _ordre(tri: str) -> list[Any]:
+def _cle(tri: str) -> list[Any]:
+    """The sort key of the queue, ascending; « depot_recent » reads it backwards. Always ends with a unique column."""
     return {
-        "depot": [Demande.deposee_le.asc(), Demande.id.asc()],
-        "depot_recent": [Demande.deposee_le.desc(), Demande.id.desc()],
-        "numero": [Demande.numero.asc()],
-        "nom": [Personne.nom_naissance.asc(), Personne.prenoms.asc(), Demande.id.asc()],
+        "depot": [Demande.deposee_le, Demande.id],
+        "depot_recent": [Demande.deposee_le, Demande.id],
+        "numero": [Demande.numero],
+        "nom": [Demande.nom_naissance, Demande.prenoms, Demande.id],
     }[tri]
 
 
+def _ordre(tri: str, a_rebours: bool = False) -> list[Any]:
+    descendant = (tri == "depot_recent") != a_rebours
+    return [c.desc() if descendant else c.asc() for c in _cle(tri)]
+
+
+def _comptes(session: Session, agent: Agent) -> list[FileCompte]:
+    """The counters of the agent's prefectures (a few rows per department: states × assigned agents)."""
+    return list(session.scalars(select(FileCompte).where(FileCompte.departement.in_(sorted(agent.departements)),
+                                                         FileCompte.nombre != 0)))
+
+
+def _total_des_compteurs(comptes: list[FileCompte], agent: Agent, filtre: Filtre, etats: Etats) -> int:
+    """The number of rows the filter selects, from the counters (exact: kept in the transactions)."""
+    def retenu(c: FileCompte) -> bool:
+        if filtre.etat == EN_COURS and c.etat in etats.finaux:
+            return False
+        if filtre.etat == A_TRAITER and c.etat not in etats.a_traiter:
+            return False
+        if filtre.etat not in (EN_COURS, A_TRAITER, TOUTES) and c.etat != filtre.etat:
+            return False
+        return {"moi": c.agent_id == agent.id, "personne": c.agent_id == 0}.get(filtre.affectation, True)
+    return sum(c.nombre for c in comptes if retenu(c))
+
+
+def _ids(session: Session, conditions: list[Any], ordre: list[Any], apres: list[Any] | None = None,
+         nombre: int = PAR_PAGE, sauter: int = 0) -> list[int]:
+    """The ids of one page, in the given order: read from one covering index (no other column is needed)."""
+    query = select(Demande.id).where(*conditions, *(apres or ()))
+    return list(session.scalars(query.order_by(*ordre).offset(sauter).limit(nombre)))
+
+
+def _apres(session: Session, conditions: list[Any], filtre: Filtre, ident: int, vers_la_fin: bool) -> list[Any] | None:
+    """The keyset condition « after (before) row `ident` in the sort order », or None if that row is not one of
+    the agent's (then the page is found by its number)."""
+    cle = _cle(filtre.tri)
+    valeurs = session.execute(select(*cle).where(Demande.id == ident, *conditions[:2])).first()
+    if valeurs is None or any(v is None for v in valeurs):
+        return None
+    plus_loin = vers_la_fin != (filtre.tri == "depot_recent")  # further along the ascending key, or not
+    colonnes, reperes = tuple_(*cle), tuple_(*[literal(v) for v in valeurs])
+    return [colonnes > reperes if plus_loin else colonnes < reperes]
+
+
 def file_des_demandes(session: Session, agent: Agent, filtre: Filtre, etats: Etats) -> PageFile:
-    """One page of the agent's queue, with the count per state for the state filter."""
-    conditions = _conditions(agent, filtre, etats)
-    total = session.scalar(_avec_personne(select(func.count(Demande.id)).select_from(Demande)).where(*conditions))
+    """One page of the agent's queue, with the count per state for the state filter.
+
+    Counts come from `file_compte` (kept by the database's triggers) unless a search narrows the list; a page's ids
+    come from the covering indexes, by keyset after the previous page's row when the agent follows « Page suivante »
+    / « Page précédente », else by position counted from the nearer end of the list; then its 20 rows are read."""
+    comptes = _comptes(session, agent)
+    conditions = _conditions(agent, filtre, etats, sqlite=session.get_bind().dialect.name == "sqlite")
+    trouvees: list[int] | None = None
+    if filtre.q.strip():  # a search: one scan of a covering index gives its rows in order, and so their number
+        trouvees = _ids(session, conditions, _ordre(filtre.tri), nombre=RECHERCHE_MAX + 1)
+        total = len(trouvees) if len(trouvees) <= RECHERCHE_MAX else session.scalar(
+            select(func.count(Demande.id)).where(*conditions))
+    else:
+        total = _total_des_compteurs(comptes, agent, filtre, etats)
     pages = max(1, math.ceil(total / PAR_PAGE))
     page = min(filtre.page, pages)
+    ids: list[int] | None = [] if total == 0 else None
+    curseur = filtre.apres if filtre.apres is not None else filtre.avant
+    vers_la_fin = filtre.apres is not None
+    if ids is None and trouvees is not None and total <= RECHERCHE_MAX:  # the whole search is in hand
+        rang = trouvees.index(curseur) if curseur in trouvees else None
+        if rang is None:
+            ids = trouvees[(page - 1) * PAR_PAGE:page * PAR_PAGE]
+        else:
+            ids = trouvees[rang + 1:rang + 1 + PAR_PAGE] if vers_la_fin else trouvees[max(0, rang - PAR_PAGE):rang]
+    if ids is None and curseur is not None and filtre.page <= pages:
+        apres = _apres(session, conditions, filtre, curseur, vers_la_fin)
+        if apres is not None:
+            ids = _ids(session, conditions, _ordre(filtre.tri, not vers_la_fin), apres)
+            ids = (ids if vers_la_fin else ids[::-1]) or None  # nothing left that way: the page by its number
+    if ids is None:
+        debut = (page - 1) * PAR_PAGE
+        sur_la_page = max(0, min(PAR_PAGE, total - debut))
+        if debut > total / 2:  # far down the list: count from its end, read backwards
+            ids = _ids(session, conditions, _ordre(filtre.tri, True), nombre=sur_la_page,
+                       sauter=total - debut - sur_la_page)[::-1]
+        else:
+            ids = _ids(session, conditions, _ordre(filtre.tri), sauter=debut)
     query = (
         _avec_personne(select(
             Demande.id, Demande.numero, Demande.deposee_le, Demande.etat, Demande.etat_libelle, Demande.agent_id,
@@ -231,25 +334,22 @@ def file_des_demandes(session: Session, agent: Agent, filtre: Filtre, etats: Eta
             Agent.prenom.label("agent_prenom"), Agent.nom.label("agent_nom"),
         ).select_from(Demande))
         .outerjoin(Agent, Demande.agent_id == Agent.id)
-        .where(*conditions)
-        .order_by(*_ordre(filtre.tri))
-        .offset((page - 1) * PAR_PAGE)
-        .limit(PAR_PAGE)
+        .where(Demande.id.in_(ids))
     )
-    lignes = [
+    rangs = {ident: rang for rang, ident in enumerate(ids)}
+    lignes = sorted((
         LigneFile(
             id=r.id, numero=r.numero, prenom=r.prenoms, deposee_le=r.deposee_le, etat=r.etat,
             nom=r.nom_naissance + (f" ({r.nom_usage})" if r.nom_usage else ""), etat_libelle=r.etat_libelle,
             agent_id=r.agent_id, agent=f"{r.agent_prenom} {r.agent_nom}" if r.agent_id else None,
             echeance=r.echeance, demande_tardive=bool(r.demande_tardive),
         )
-        for r in session.execute(query)
-    ]
-    comptes = session.execute(
-        select(Demande.etat, Demande.etat_libelle, func.count(Demande.id))
-        .where(*perimetre(agent)).group_by(Demande.etat, Demande.etat_libelle).order_by(Demande.etat_libelle)
-    )
-    return PageFile(lignes, total, page, pages, [EtatCompte(e, lib, n) for e, lib, n in comptes],
+        for r in session.execute(query)), key=lambda ligne: rangs[ligne.id])
+    par_etat: dict[tuple[str, str], int] = {}
+    for c in comptes:
+        par_etat[(c.etat, c.etat_libelle)] = par_etat.get((c.etat, c.etat_libelle), 0) + c.nombre
+    etats_comptes = [EtatCompte(e, lib, n) for (e, lib), n in sorted(par_etat.items(), key=lambda i: i[0][1]) if n]
+    return PageFile(lignes, total, page, pages, etats_comptes,
                     Filtre(filtre.etat, filtre.tri, filtre.q, filtre.affectation, page))
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -122,7 +122,14 @@ class Demande(db.Model):
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"), index=True)
     echeance: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     prochain_timer: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    # End of the lease a timer worker holds on this application's due timers (F-47): others skip it until then.
+    delai_reserve_jusqua: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     demande_tardive: Mapped[bool] = mapped_column(default=False)
+    # The applicant's names as the register gives them, copied by the database's triggers (migration 0009): the
+    # agents' queue sorts and searches them without a join (F-31, F-47). Never written by the application.
+    nom_naissance: Mapped[str | None] = mapped_column(String(120))
+    nom_usage: Mapped[str | None] = mapped_column(String(120))
+    prenoms: Mapped[str | None] = mapped_column(String(200))
     confirmation_sha256: Mapped[str | None] = mapped_column(String(64))
     # A workflow that cannot be loaded: the error, shown to its owner (with a way out) and in the incident list.
     incident: Mapped[str | None] = mapped_column(Text)
@@ -133,9 +140,33 @@ class Demande(db.Model):
     # The agents' queue (F-31): deposited applications of some departments, by deposit date.
     __table_args__ = (
         Index("ix_demande_departement_deposee_le", "departement", "deposee_le"),
+        # One per sort of the queue, partial and covering what its filters read (F-47, migration 0009): a page's ids
+        # come from one index alone, even deep in the list.
+        *(Index(nom, *colonnes, sqlite_where=text("numero IS NOT NULL"), postgresql_where=text("numero IS NOT NULL"))
+          for nom, colonnes in {
+              "ix_demande_file_depot": ["departement", "deposee_le", "id", "etat", "agent_id", "numero",
+                                        "nom_naissance", "nom_usage", "prenoms"],
+              "ix_demande_file_numero": ["departement", "numero", "etat", "agent_id", "nom_naissance", "nom_usage",
+                                         "prenoms"],
+              "ix_demande_file_nom": ["departement", "nom_naissance", "prenoms", "id", "etat", "agent_id", "numero",
+                                      "nom_usage"],
+          }.items()),
         # The analysts' process view (F-43): applications per element of one version, without reading workflows.
         Index("ix_demande_version_element", "version_processus_id", "element"),
     )
+
+
+class FileCompte(db.Model):
+    """The agents' queue counts (F-31, F-47): deposited applications per department, state and assigned agent
+    (0: none). Kept by the database's triggers (migration 0009) in the transaction that changes an application,
+    whatever writes it; the queue sums these few rows instead of counting `demande`."""
+
+    __tablename__ = "file_compte"
+    departement: Mapped[str] = mapped_column(String(3), primary_key=True)
+    etat: Mapped[str] = mapped_column(String(60), primary_key=True)
+    etat_libelle: Mapped[str] = mapped_column(String(120), primary_key=True)
+    agent_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    nombre: Mapped[int] = mapped_column(Integer)
 
 
 class EtatProcessus(db.Model):

@@ -1,6 +1,7 @@
 import logging
 from logging.config import fileConfig
 
+import sqlalchemy as sa
 from alembic import context
 from flask import current_app
 
@@ -66,6 +67,21 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# Revision ids renamed to fit PostgreSQL's alembic_version.version_num VARCHAR(32): a database stamped with the old
+# id (SQLite allowed 37 characters) is re-stamped with the new one before Alembic reads it, so `flask db upgrade`
+# goes on from there.
+RENAMED_REVISIONS = {"0003_agents_notifications_instruction": "0003_agents_notifs_instruction"}
+
+
+def restamp_renamed_revisions(connection):
+    with connection.begin():
+        if not sa.inspect(connection).has_table("alembic_version"):
+            return
+        for old, new in RENAMED_REVISIONS.items():
+            connection.execute(sa.text("UPDATE alembic_version SET version_num = :new WHERE version_num = :old"),
+                               {"old": old, "new": new})
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -91,6 +107,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        restamp_renamed_revisions(connection)
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

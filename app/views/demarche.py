@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -82,7 +83,7 @@ def commencer() -> Response:
 
 
 PAGE = PageDeTache(LANE, ici=lambda demande: url_for("demarche.etape", demande_id=demande.id), rendre=_render,
-                   perimee="Cette page n'était plus à jour : voici l'étape où en est votre demande.")
+                   perimee=lazy_gettext("Cette page n'était plus à jour : voici l'étape où en est votre demande."))
 
 
 @bp.route("/demandes/<int:demande_id>", methods=["GET", "POST"])
@@ -93,17 +94,16 @@ def etape(demande_id: int) -> Any:
     if demande.etat != BROUILLON:
         return _after(demande)
     if request.method == "GET":
-        _situation_du_jour(demande)
-        return PAGE.afficher(demande, sans_tache=lambda _instance: _after(demande))
+        return PAGE.afficher(demande, sans_tache=lambda _instance: _after(demande),
+                             a_changer=lambda instance: instance.situation_changee(),
+                             changer=lambda: _situation_du_jour(demande))
     return PAGE.envoyer(demande, _act, suivante=lambda d: _after(d) if d.etat != BROUILLON else redirect(PAGE.ici(d)))
 
 
 def _situation_du_jour(demande: Demande) -> None:
-    """The draft opened on another day (F-20): the case is decided again (the diagram's check at deposit); if it
-    changed, the draft goes back to the first step whose content changed. Read first, written only then."""
-    with store().open(demande.id, clock.today(), write=False) as instance:
-        if not instance.situation_changee():
-            return
+    """The draft opened on another day (F-20): the case, decided again (the diagram's check at deposit), changed when
+    the page read it (`situation_changee`, on the page's own load): the draft goes back to the first step whose
+    content changed, in a write transaction (decided again there, under the lock)."""
     try:
         with store().open(demande.id, clock.today()) as instance:
             instance.reprendre(acteur())
@@ -132,8 +132,8 @@ def _act(envoi: Envoi) -> Any:
     if envoi.action == "quitter":
         envoi.garder_saisie()
         logout_user()
-        flash("Votre saisie est sauvegardée. Vous reprendrez votre demande à la dernière étape enregistrée "
-              "lors de votre prochaine connexion.", "success")
+        flash(gettext("Votre saisie est sauvegardée. Vous reprendrez votre demande à la dernière étape enregistrée "
+                      "lors de votre prochaine connexion."), "success")
         return redirect(url_for("pages.accueil"))
     if envoi.action == "abandonner":
         envoi.garder_saisie()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.orm import defer, joinedload
 from werkzeug.wrappers import Response
 from wtforms import RadioField
 from wtforms.fields import SelectChoice
@@ -14,7 +16,7 @@ from wtforms.validators import InputRequired
 from .. import pieces
 from ..extensions import db
 from ..i18n import N_
-from ..models import Demande
+from ..models import Demande, VersionProcessus
 from ..pdf import render_pdf
 from ..workflow import contrat
 from ..workflow.specs import ProcessBundle, lane_user_tasks
@@ -28,9 +30,10 @@ ASE, TIERS = "ase", "tiers"  # the values of contrat.PLACEMENTS, kept as the dat
 VULNERABILITE = N_("Je suis en situation de vulnérabilité")
 MOTIF_ASE = N_("En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance)")
 MOTIF_TIERS = N_("En tant qu'étranger confié à un tiers digne de confiance")
-CHOISIR_SITUATION = "Choisissez votre situation : « Je suis en situation de vulnérabilité »."
-CHOISIR_MOTIF = ("Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » ou « En tant "
-                 "qu'étranger confié à un tiers digne de confiance » pour continuer.")
+# The refusals: lazy, worded in the page's language when shown.
+CHOISIR_SITUATION = lazy_gettext("Choisissez votre situation : « Je suis en situation de vulnérabilité ».")
+CHOISIR_MOTIF = lazy_gettext("Choisissez « En tant qu'étranger confié à l'ASE (Aide Sociale à l'Enfance) » ou « En "
+                             "tant qu'étranger confié à un tiers digne de confiance » pour continuer.")
 PLACEMENT_CHOISI = "placement"  # session key: the choice, given to the draft that « Je continue » starts
 
 
@@ -106,10 +109,12 @@ def liste_des_pieces() -> Response:
 def mes_demandes() -> str:
     """« Mes demandes en cours » (F-13): sent applications, drafts to resume, titles held."""
     demandes = db.session.scalars(
-        select(Demande).where(Demande.compte_id == current_user.id).order_by(Demande.creee_le.desc())
+        select(Demande).where(Demande.compte_id == current_user.id).order_by(Demande.creee_le.desc(), Demande.id.desc())
+        # F-47: the version's hash names its parsed process; its files (a large JSON) are read only if not parsed yet
+        .options(defer(Demande.saisie_en_cours), joinedload(Demande.version_processus).defer(VersionProcessus.fichiers))
     ).all()
     if request.args.get("onglet") not in (None, "titre-sejour"):
-        flash("Cette rubrique n'est pas disponible sur cette instance.", "info")
+        flash(gettext("Cette rubrique n'est pas disponible sur cette instance."), "info")
     envoyees = {d.id for d in demandes if d.numero and not d.incident and _attend_un_agent(d)}
     return render_template("pages/mes_demandes.html", demandes=demandes, envoyees=envoyees,
                            personne=current_user.personne, nombre_d_etapes=_nombre_d_etapes)

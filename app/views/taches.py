@@ -80,13 +80,25 @@ class PageDeTache:
         saisie = saisie_en_cours(demande, task.form) if self.garde_la_saisie else None
         return self.formulaire(task, MultiDict(saisie) if saisie else None)
 
-    def afficher(self, demande: Demande, sans_tache: Callable[[Instance], Any]) -> Any:
-        """GET: the page of the READY task (nothing locked nor saved), or `sans_tache` when there is none."""
+    def afficher(self, demande: Demande, sans_tache: Callable[[Instance], Any],
+                 a_changer: Callable[[Instance], bool] | None = None,
+                 changer: Callable[[], None] | None = None) -> Any:
+        """GET: the page of the READY task (nothing locked nor saved), or `sans_tache` when there is none.
+
+        `a_changer` looks at the workflow first, on the same load (one deserialization for the usual page): when it
+        says so, `changer` acts in its own write transaction, after this read, and the page is read again."""
         with store().open(demande.id, clock.today(), write=False) as instance:
-            task = self.tache(instance)
-            if task is None:
-                return sans_tache(instance)
-            return self.rendre(demande, instance, task, self.formulaire_affiche(demande, task), 200)
+            if a_changer is None or changer is None or not a_changer(instance):
+                return self._page(demande, instance, sans_tache)
+        changer()
+        with store().open(demande.id, clock.today(), write=False) as instance:
+            return self._page(demande, instance, sans_tache)
+
+    def _page(self, demande: Demande, instance: Instance, sans_tache: Callable[[Instance], Any]) -> Any:
+        task = self.tache(instance)
+        if task is None:
+            return sans_tache(instance)
+        return self.rendre(demande, instance, task, self.formulaire_affiche(demande, task), 200)
 
     def envoyer(self, demande: Demande, agir: Callable[[Envoi], Any] | None = None,
                 avant: Callable[[Instance], None] | None = None,

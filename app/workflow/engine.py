@@ -16,6 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins import SubWorkflowTaskMixin
@@ -77,8 +78,38 @@ class Status:
     element: str | None = None  # the innermost element waited at (the analysts' counts per element)
 
 
+class _ConvertisseurSansSpecs(BpmnWorkflowConverter):
+    """BpmnWorkflow's converter, able to leave the specs out both ways: a version's specs are parsed once per process
+    (the Engine's bundle, which `start` already gives every new workflow) and stored once per version (trap 8), so a
+    request turns only the instance to and from JSON. Deserializing the specs again was most of `Engine.loads`."""
+
+    dernier: _ConvertisseurSansSpecs | None = None
+
+    def __init__(self, target_class: type, registry: Any, typename: str | None = None) -> None:
+        super().__init__(target_class, registry, typename)
+        _ConvertisseurSansSpecs.dernier = self  # the one `configure` registers, for Engine.dumps / loads
+
+    def instance_to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        """`to_dict` without « spec » and « subprocess_specs »."""
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        dct["typename"] = self.typename
+        return dct
+
+    def instance_from_dict(self, dct: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
+        """`from_dict` on the given (shared, never changed) specs."""
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
 def _make_serializer() -> BpmnWorkflowSerializer:
-    registry = BpmnWorkflowSerializer.configure(SPIFF_CONFIG)
+    registry = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: _ConvertisseurSansSpecs})
     # Step values are typed (trap 3): dates must survive a save.
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda v: date.fromisoformat(v["value"]))
     return BpmnWorkflowSerializer(registry)
@@ -86,6 +117,7 @@ def _make_serializer() -> BpmnWorkflowSerializer:
 
 SERIALIZER = _make_serializer()
 SERIALIZER_VERSION = SERIALIZER.VERSION
+_CONVERTISSEUR = _ConvertisseurSansSpecs.dernier
 
 
 def spec_json(bundle: ProcessBundle) -> str:
@@ -121,18 +153,23 @@ class Engine:
         """The instance without its spec, which is stored once per version."""
         SERIALIZER.registry._encoder_mode = True
         try:
-            dct = SERIALIZER.to_dict(wf)
+            dct = _CONVERTISSEUR.instance_to_dict(wf)  # the specs are not converted only to be dropped
         finally:
             SERIALIZER.registry._encoder_mode = False
-        del dct["spec"], dct["subprocess_specs"]
         dct[SERIALIZER.VERSION_KEY] = SERIALIZER_VERSION
         return json.dumps(dct, cls=SERIALIZER._encoder_cls)
 
     def loads(self, state: str, context: Any = None) -> BpmnWorkflow:
         dct = json.loads(state)
-        dct.update(json.loads(self._spec_json))
-        SERIALIZER.migrate(dct)
-        wf = SERIALIZER.from_dict(dct)
+        if dct.get(SERIALIZER.VERSION_KEY) == SERIALIZER_VERSION:
+            # The usual case: the instance on the version's parsed specs, shared as `start` shares them.
+            del dct[SERIALIZER.VERSION_KEY]
+            dct.pop("typename", None)
+            wf = _CONVERTISSEUR.instance_from_dict(dct, self.bundle.spec, self.bundle.subprocess_specs)
+        else:  # an older serialization format: SpiffWorkflow's migrations may need the serialized specs
+            dct.update(json.loads(self._spec_json))
+            SERIALIZER.migrate(dct)
+            wf = SERIALIZER.from_dict(dct)
         # The script engine is not serialized: set it after every load.
         wf.script_engine = self._script_engine(context)
         return wf

@@ -142,6 +142,7 @@ class Instance:
 
     def __init__(self, demande: Demande, engine: Engine, wf: Any, context: TaskContext) -> None:
         self.demande, self.engine, self.wf = demande, engine, wf
+        self.etat_processus: EtatProcessus | None = None  # its row, once loaded (DemandeStore.open)
         self.session, self.today, self.apres_commit = context.session, context.today, context.apres_commit
 
     @property
@@ -347,10 +348,11 @@ class DemandeStore:
             if demande is None:
                 raise WorkflowStateError("demande introuvable")
             context = TaskContext(demande, session, today)
-            engine, wf = self._load(demande, context, write)
+            engine, wf, etat = self._load(demande, context, write)
             if demande.incident is not None:
                 self._clear_incident(session, demande, write)
             instance = Instance(demande, engine, wf, context)
+            instance.etat_processus = etat  # held: the session keeps only a weak reference, _save would read it again
             yield instance
             if write:
                 self._save(instance)
@@ -389,7 +391,7 @@ class DemandeStore:
             return refus.verdict
         return verdict
 
-    def _load(self, demande: Demande, context: TaskContext, write: bool) -> tuple[Engine, Any]:
+    def _load(self, demande: Demande, context: TaskContext, write: bool) -> tuple[Engine, Any, EtatProcessus]:
         """The application's engine and workflow, or DemandeEnIncident. Database errors (a lock timeout…) are
         not the application's fault: they propagate as they are."""
         session, ident, etape = context.session, demande.id, "version du processus illisible"
@@ -401,7 +403,7 @@ class DemandeStore:
                 raise LookupError("aucune ligne dans etat_processus")
             if state.version_serialiseur != SERIALIZER_VERSION:
                 raise ValueError(f"sérialiseur {state.version_serialiseur!r} inconnu (attendu {SERIALIZER_VERSION})")
-            return engine, engine.loads(state.etat, context)
+            return engine, engine.loads(state.etat, context), state
         except (SQLAlchemyError, MemoryError):
             raise
         except Exception as err:
@@ -438,7 +440,7 @@ class DemandeStore:
         session.commit()
 
     def _save(self, instance: Instance) -> None:
-        state = instance.session.get(EtatProcessus, instance.demande.id)
+        state = instance.etat_processus or instance.session.get(EtatProcessus, instance.demande.id)
         state.etat = instance.engine.dumps(instance.wf)
         state.version_serialiseur = SERIALIZER_VERSION
         status = instance.status()

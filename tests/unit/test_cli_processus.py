@@ -25,6 +25,7 @@ TETE = "Les fichiers du processus ne respectent pas le contrat avec le code"
 
 @pytest.fixture
 def application(tmp_path: Path):
+    # These commands read the process files only: the database is never opened (SQLite in both runs).
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
 
 
@@ -104,6 +105,7 @@ def test_catalogue_dans_un_fichier(application, tmp_path):
 
 
 def test_l_application_refuse_de_demarrer_avec_la_liste(cassee, tmp_path):
+    # Refused before any database is opened (SQLite in both runs).
     with pytest.raises(DemarrageRefuse) as refus:
         create_app({"BPMN_DIR": cassee / "bpmn", "DMN_DIR": cassee / "dmn",
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
@@ -115,6 +117,7 @@ def test_l_application_refuse_de_demarrer_avec_la_liste(cassee, tmp_path):
 
 def test_la_ligne_de_commande_affiche_la_liste_sans_traceback(cassee, tmp_path):
     """The start-up check as an operator meets it: `flask` prints the list alone and exits with status 1."""
+    # Refused before any database is opened (SQLite in both runs).
     env = {**os.environ, "BPMN_DIR": str(cassee / "bpmn"), "DMN_DIR": str(cassee / "dmn"),
            "INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "test",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}

@@ -4,7 +4,6 @@ migration 0006), whatever code or SQL tries; the one writer adds rows; the CSV c
 from __future__ import annotations
 
 import ast
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from app import journal
 from app.extensions import db
 from app.models import Compte, Evenement, Personne
 from app.workflow.store import journaliser
+from tests.dates import aujourdhui
 
 pytestmark = pytest.mark.feature("F-42")
 APP = Path(__file__).resolve().parents[2] / "app"
@@ -23,7 +23,7 @@ APP = Path(__file__).resolve().parents[2] / "app"
 def _une_demande(app) -> int:
     compte = db.session.scalars(select(Compte).join(Personne)).first()
     return app.extensions["demandes"].create(compte, {"date_naissance": compte.personne.date_naissance},
-                                             date.today()).id
+                                             aujourdhui()).id
 
 
 def test_le_journal_refuse_update_et_delete(app):

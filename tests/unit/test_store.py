@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import date
 from pathlib import Path
 from threading import Event, Thread
 
@@ -17,8 +16,9 @@ from app.models import Compte, Demande, EtatProcessus, Evenement, Personne, Vers
 from app.workflow.engine import SERIALIZER_VERSION, WorkflowStateError
 from app.workflow.store import DemandeEnIncident
 from tests.conftest import ROOT
+from tests.dates import aujourdhui
 
-TODAY = date.today()
+TODAY = aujourdhui()
 STEP1 = {"emancipe": False, "adresse": "20 Rue Nationale", "code_postal": "59800", "ville": "Lille",
          "pays": "FRANCE", "telephone": "0101010101"}
 

@@ -1,7 +1,7 @@
 """A real server process killed (SIGKILL) during a burst of deposits (F-48): nothing acknowledged is lost,
 nothing is half done.
 
-Eight applicants reach step 4 (through the test client, on the server's database file); a real `flask run`
+Eight applicants reach step 4 (through the test client, on the server's database); a real `flask run`
 process then serves them; their « Déposer » are sent at once from eight threads, and the server is killed as
 soon as three deposits are acknowledged, while the others are under way. Afterwards, read from the database
 with a new app:
@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +32,8 @@ from app import clock, create_app
 from app.extensions import db
 from app.models import Courriel, Demande
 from app.register import demo_people, import_rows
+from tests.bases import Modele
+from tests.dates import aujourdhui
 from tests.web.conftest import CHEAP
 from tests.web.helpers import to_depot
 
@@ -53,7 +53,7 @@ def _applicants(app: Any) -> list[Any]:
     """Eight adults (CAS 3) with an account, made from the demo CAS 3 person."""
     from app.models import Compte, Personne
 
-    modele, demo = demo_people(date.today())[2]
+    modele, demo = demo_people(aujourdhui())[2]
     gens = []
     with app.app_context():
         for i in range(NOMBRE):
@@ -68,8 +68,8 @@ def _applicants(app: Any) -> list[Any]:
     return gens
 
 
-def _serveur(base: Path, instance: Path, documents: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{base}", "INSTANCE_DIR": str(instance),
+def _serveur(base: str, instance: Path, documents: Path, port: int) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": base, "INSTANCE_DIR": str(instance),
            "DOCUMENTS_DIR": str(documents), "SECRET_KEY": "cle-de-test-crash"}
     serveur = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "run", "--port", str(port)],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -99,10 +99,9 @@ def _pret_a_deposer(url_base: str, personne: Any, etape: str) -> tuple[requests.
     return session, donnees
 
 
-def test_serveur_tue_pendant_des_depots(demo_db: Path, tmp_path: Path) -> None:
-    base, instance, documents = tmp_path / "test.db", tmp_path / "instance", tmp_path / "documents"
-    shutil.copy(demo_db, base)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base}", "DOCUMENTS_DIR": documents})
+def test_serveur_tue_pendant_des_depots(demo_db: Modele, tmp_path: Path) -> None:
+    base, instance, documents = demo_db.copie(tmp_path), tmp_path / "instance", tmp_path / "documents"
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": base, "DOCUMENTS_DIR": documents})
     gens = _applicants(app)
     etapes = {}
     for personne in gens:
@@ -145,7 +144,7 @@ def test_serveur_tue_pendant_des_depots(demo_db: Path, tmp_path: Path) -> None:
             serveur.kill()
             serveur.wait(10)
 
-    verifie = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base}",
+    verifie = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": base,
                           "DOCUMENTS_DIR": documents})
     bilan = {"acquittes": 0, "deposes_sans_reponse": 0, "brouillons": 0}
     with verifie.app_context():

@@ -18,7 +18,7 @@ from tests.web.agent_outils import NORD, login_agent
 from tests.web.helpers import get_text, login, post_step, text, to_depot, to_step3
 from tests.web.instruction import deposee, derniere, examiner, poster
 
-TROP_GRANDS = [str(2**63), str(2**64 + 1), str(10**30), "9" * 100]
+TROP_GRANDS = [str(ID_MAX + 1), str(2**63), str(2**64 + 1), str(10**30), "9" * 100]  # ID_MAX: PostgreSQL's integer
 PAS_DES_NOMBRES = ["²", "٣", "５", "-1", "1.5", " 1", "", "9" * 30]
 ARGUMENT = re.compile(r"<(?:(?P<conv>\w+)(?:\([^)]*\))?:)?(?P<nom>\w+)>")
 EXEMPLES = {"/demandes/<int:demande_id>", "/agent/demandes/<int:demande_id>", "/documents/<int:document_id>",

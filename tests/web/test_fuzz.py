@@ -18,9 +18,7 @@ import hashlib
 import os
 import re
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,10 +26,15 @@ from urllib.parse import quote
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.register import demo_people
+from tests.bases import Modele
 from tests.conftest import csrf_token
+from tests.dates import aujourdhui
 from tests.web import instruction as parcours
 from tests.web.agent_outils import NORD, login_agent, prendre
 from tests.web.helpers import form_values, login, start_draft, to_depot, to_step2, to_step3
@@ -64,14 +67,20 @@ TABLES = {
 
 
 class Banc:
-    """An app on its own SQLite file, which can be frozen and put back between examples."""
+    """An app on its own database (a SQLite file, or a PostgreSQL database cloned from a template), which can be
+    frozen and put back between examples."""
 
-    def __init__(self, dossier: Path, demo_db: Path) -> None:
-        self.base = dossier / "test.db"
-        shutil.copy(demo_db, self.base)
-        self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{self.base}",
+    def __init__(self, dossier: Path, demo_db: Modele) -> None:
+        self.url = demo_db.copie(dossier)
+        self.serveur = demo_db.serveur
+        self.app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": self.url,
                                "DOCUMENTS_DIR": dossier / "documents", "RATELIMIT_ENABLED": False})
-        self.fige = dossier / "fige.db"
+        if self.serveur is None:
+            self.base = Path(make_url(self.url).database)
+            self.fige = dossier / "fige.db"
+        else:
+            self.nom = make_url(self.url).database
+            self.nom_fige = f"{self.nom}_fige"
 
     def _fermer(self) -> None:
         from app.extensions import db
@@ -82,29 +91,39 @@ class Banc:
 
     def figer(self) -> None:
         self._fermer()
-        shutil.copy(self.base, self.fige)
+        if self.serveur is None:
+            shutil.copy(self.base, self.fige)
+        else:  # a template cannot be cloned while connected: _fermer closed the app's connections
+            self.serveur.supprimer(self.nom_fige)
+            self.serveur.creer(self.nom_fige, modele=self.nom)
 
     def restaurer(self) -> None:
         self._fermer()
-        shutil.copy(self.fige, self.base)
+        if self.serveur is None:
+            shutil.copy(self.fige, self.base)
+        else:
+            self.serveur.supprimer(self.nom)
+            self.serveur.creer(self.nom, modele=self.nom_fige)
 
     def etat(self) -> str:
         digest = hashlib.sha256()
-        with sqlite3.connect(self.base) as connexion:
+        moteur = create_engine(self.url, poolclass=NullPool)
+        with moteur.connect() as connexion:
             for table, colonnes in TABLES.items():
-                for ligne in connexion.execute(f"SELECT {colonnes} FROM {table} ORDER BY 1"):  # noqa: S608
-                    digest.update(repr(ligne).encode())
+                for ligne in connexion.execute(text(f"SELECT {colonnes} FROM {table} ORDER BY 1")):  # noqa: S608
+                    digest.update(repr(tuple(ligne)).encode())
+        moteur.dispose()
         return digest.hexdigest()
 
 
 @pytest.fixture
-def banc(demo_db: Path, tmp_path: Path) -> Iterator[Banc]:
+def banc(demo_db: Modele, tmp_path: Path) -> Iterator[Banc]:
     yield Banc(tmp_path, demo_db)
 
 
 def _cas3() -> Any:
     """The demo applicant of CAS 3 (an adult), who has an account."""
-    return [p for _, p in demo_people(date.today())][2]
+    return [p for _, p in demo_people(aujourdhui())][2]
 
 
 def verifier(banc: Banc, envoyer: Callable[[], Any]) -> None:

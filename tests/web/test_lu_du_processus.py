@@ -18,6 +18,7 @@ from app import create_app
 from app.extensions import db
 from app.models import Courriel, Demande, Notification
 from app.timers import declencher_les_delais
+from tests.bases import Modele
 from tests.comptes_outils import lisible
 from tests.conftest import ROOT
 from tests.delais import echoir_demande
@@ -42,10 +43,8 @@ def _copie(tmp_path: Path, *remplacements: tuple[str, str]) -> Path:
     return tmp_path
 
 
-def _app(demo_db: Path, tmp_path: Path, copie: Path):
-    base = tmp_path / "test.db"
-    shutil.copy(demo_db, base)
-    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{base}",
+def _app(demo_db: Modele, tmp_path: Path, copie: Path):
+    return create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": demo_db.copie(tmp_path),
                        "DOCUMENTS_DIR": tmp_path / "documents", "MAIL_DOSSIER": tmp_path / "courriels",
                        "BPMN_DIR": copie / "bpmn", "DMN_DIR": copie / "dmn"})
 
@@ -248,6 +247,7 @@ def test_un_processus_aux_etapes_trouees_ne_demarre_pas(tmp_path):
     copie = _copie(tmp_path, ('<spiffworkflow:property name="etape" value="3" />',
                               '<spiffworkflow:property name="etape" value="7" />'))
     with pytest.raises(Exception) as err:
+        # Refused before any database is opened: an in-memory SQLite URL in both runs.
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
                     "BPMN_DIR": copie / "bpmn", "DMN_DIR": copie / "dmn"})
     assert "les étapes doivent être numérotées de 1 à 7 sans trou : il manque l'étape 3, l'étape 6" in str(err.value)

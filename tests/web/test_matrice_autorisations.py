@@ -12,10 +12,7 @@ of the same prefecture, an agent of another prefecture, an administrator (of ano
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -35,6 +32,8 @@ from app.models import (
     Personne,
 )
 from app.register import demo_people
+from tests.bases import Modele
+from tests.dates import aujourdhui
 from tests.web import instruction as parcours
 from tests.web.agent_outils import NORD, PARIS, lire_et_repondre, login_agent, prendre
 from tests.web.conftest import CHEAP
@@ -175,7 +174,7 @@ class Monde:
     def __init__(self, app: Any, ids: dict[str, int], agent_affecte_id: int) -> None:
         self.app, self.ids, self.agent_affecte_id = app, ids, agent_affecte_id
         self.clients: dict[str, Any] = {}
-        people = [p for _, p in demo_people(date.today())]
+        people = [p for _, p in demo_people(aujourdhui())]
         self.usagers = {"proprietaire": people[2], "autre_usager": people[0]}
 
     def client(self, role: str) -> Any:
@@ -232,13 +231,12 @@ def _ajouter_agents(app: Any) -> int:
 
 
 @pytest.fixture(scope="module")
-def monde(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Monde]:
+def monde(demo_db: Modele, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Monde]:
     dossier = tmp_path_factory.mktemp("matrice")
-    shutil.copy(demo_db, dossier / "test.db")
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{dossier / 'test.db'}",
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": demo_db.copie(dossier),
                       "DOCUMENTS_DIR": dossier / "documents"})
     agent_nord = _ajouter_agents(app)
-    proprietaire = [p for _, p in demo_people(date.today())][2]
+    proprietaire = [p for _, p in demo_people(aujourdhui())][2]
     usager = app.test_client()
     login(usager, proprietaire.numero_etranger, proprietaire.mot_de_passe)
     demande_id = parcours.deposee(usager, proprietaire, "CAS_3")

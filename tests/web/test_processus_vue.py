@@ -11,7 +11,6 @@ import html
 import json
 import re
 from collections import Counter
-from datetime import date
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Demande, VersionProcessus
 from app.register import demo_people
+from tests.dates import aujourdhui
 from tests.web import instruction as parcours
 from tests.web.agent_outils import NORD, PARIS, login_agent
 from tests.web.analyste_outils import login_analyste
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.feature("F-43")
 
 def personnes() -> list[Any]:
     """The demo people: CAS_1, CAS_2, CAS_3, NON_ELIGIBLE (all of Lille, department 59)."""
-    return [p for _, p in demo_people(date.today())]
+    return [p for _, p in demo_people(aujourdhui())]
 
 
 @pytest.fixture

@@ -71,7 +71,7 @@ def test_formulaire_inconnu_l_application_refuse_de_demarrer(tmp_path):
                             r"\1formulaire_inexistant\2", bpmn.read_text(encoding="utf-8"))
     assert count == 1
     bpmn.write_text(source, encoding="utf-8")
-    with pytest.raises(ProcessDefinitionError) as raised:
+    with pytest.raises(ProcessDefinitionError) as raised:  # before any database is opened (SQLite in both runs)
         create_app({"BPMN_DIR": tmp_path / "bpmn", "DMN_DIR": tmp_path / "dmn",
                     "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
     message = str(raised.value)

@@ -28,7 +28,10 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy import text as sql
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import NullPool
 
 from app.extensions import db
 from app.models import Document
@@ -112,9 +115,36 @@ def verrou_libre_pendant_la_reception(app: Any, envoi: Any) -> list[bool]:
     """Runs `envoi` (an upload request) in a thread. Each time a file of it is on disk being received, another
     connection tries to take the database's write lock, as another user's « Enregistrer » does at once: True
     when it got it (then released at once), False when the upload held it."""
-    base = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
     reception = Path(app.config["DOCUMENTS_DIR"]) / "reception"
-    autre = sqlite3.connect(base, timeout=0, isolation_level=None)
+    if url.startswith("sqlite"):
+        autre = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        return _sonder(envoi, reception, autre.close, lambda: _ecrire_sqlite(autre), sqlite3.OperationalError)
+    # PostgreSQL locks rows, not the database: another user's « Enregistrer » takes its application's row (SELECT …
+    # FOR UPDATE, app/workflow/store.py). The probe takes every application's row at once, without waiting.
+    moteur = create_engine(url, poolclass=NullPool)
+    autre_pg = moteur.connect()
+
+    def fermer() -> None:
+        autre_pg.close()
+        moteur.dispose()
+
+    return _sonder(envoi, reception, fermer, lambda: _ecrire_postgresql(autre_pg), OperationalError)
+
+
+def _ecrire_sqlite(autre: sqlite3.Connection) -> None:
+    autre.execute("BEGIN IMMEDIATE")
+    autre.execute("ROLLBACK")
+
+
+def _ecrire_postgresql(autre: Any) -> None:
+    try:
+        autre.execute(sql("SELECT id FROM demande FOR UPDATE NOWAIT")).all()
+    finally:
+        autre.rollback()
+
+
+def _sonder(envoi: Any, reception: Path, fermer: Any, ecrire: Any, verrouillee: Any) -> list[bool]:
     sondes: list[bool] = []
     resultat: list[Any] = []
     fil = threading.Thread(target=lambda: resultat.append(envoi()))
@@ -123,15 +153,14 @@ def verrou_libre_pendant_la_reception(app: Any, envoi: Any) -> list[bool]:
         while fil.is_alive():
             if reception.is_dir() and any(reception.iterdir()):
                 try:
-                    autre.execute("BEGIN IMMEDIATE")
-                    autre.execute("ROLLBACK")
+                    ecrire()
                     sondes.append(True)
-                except sqlite3.OperationalError:  # « database is locked »
+                except verrouillee:  # « database is locked », or a row lock held (LockNotAvailable)
                     sondes.append(False)
             time.sleep(0.001)
     finally:
         fil.join()
-        autre.close()
+        fermer()
     assert resultat and resultat[0].status_code == 200
     return sondes
 
@@ -214,6 +243,7 @@ from app import create_app, documents
 def kio(champ):
     return int(re.search(champ + r":\\s+(\\d+)", Path("/proc/self/status").read_text()).group(1))
 
+# The database is never opened (documents.recevoir judges a file): an in-memory SQLite URL in both runs.
 app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "DOCUMENTS_DIR": Path(sys.argv[2])})
 with app.app_context(), open(sys.argv[1], "rb") as flux:
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) starts again from here
@@ -267,7 +297,9 @@ def test_un_document_enregistre_avant_avec_un_nom_hostile_reste_consultable(app,
     url, _ = deposit(client, demo["CAS_3"], "CAS_3")
     [document] = [d for d in documents_en_base(app) if d.piece == "identite"]
     with app.app_context():  # as rows stored before names were cleaned
-        db.session.get(Document, document.id).nom_original = NOM_HOSTILE
+        # PostgreSQL's text never holds NUL (such a row cannot exist there): the other characters stay.
+        hostile = NOM_HOSTILE if db.engine.dialect.name == "sqlite" else NOM_HOSTILE.replace("\x00", "")
+        db.session.get(Document, document.id).nom_original = hostile
         db.session.commit()
     agent = app.test_client()
     login_agent(agent)

@@ -9,6 +9,7 @@ loaded instance, so every later step also proves the saved state was complete.
 
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
@@ -103,16 +104,37 @@ def relever(engine: Engine, wf: Any) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the relevé (an xdist worker sees only its share of the tests: nothing is written there)."""
-    if COUVERTURE and not os.environ.get("PYTEST_XDIST_WORKER"):
-        ecrire_releve(Path(COUVERTURE), FLUX_PRIS)
+    """Write the relevé. Under pytest-xdist each worker sees only its share of the tests: it adds its flows to those
+    the other workers of the same run wrote. The controller runs no test: it writes nothing."""
+    if COUVERTURE and not session.config.pluginmanager.has_plugin("dsession"):
+        ecrire_releve(Path(COUVERTURE), FLUX_PRIS, os.environ.get("PYTEST_XDIST_TESTRUNUID"))
 
 
-def ecrire_releve(chemin: Path, flux: set[str]) -> None:
-    """The file `flask processus couverture --releve` reads: the files' hash and the flows taken."""
+def ecrire_releve(chemin: Path, flux: set[str], execution: str | None = None) -> None:
+    """The file `flask processus couverture --releve` reads: the files' hash and the flows taken.
+
+    With `execution` (the run id xdist gives all workers of one run) the flows of a relevé of the same run and files
+    already there are kept: workers finish in any order, so the read-merge-write is done under an exclusive lock.
+    Without it, or when the file comes from another run, it is replaced: only this run's flows are checked."""
     chemin.parent.mkdir(parents=True, exist_ok=True)
-    releve = {"empreinte": _empreinte_des_fichiers(), "flux": sorted(flux)}
-    chemin.write_text(json.dumps(releve, indent=1) + "\n", encoding="utf-8")
+    empreinte = _empreinte_des_fichiers()
+    with open(chemin, "a+", encoding="utf-8") as fichier:
+        fcntl.flock(fichier, fcntl.LOCK_EX)  # released when the file is closed
+        tous = set(flux)
+        if execution:
+            fichier.seek(0)
+            try:
+                avant = json.loads(fichier.read() or "{}")
+            except ValueError:
+                avant = {}
+            if isinstance(avant, dict) and avant.get("execution") == execution and avant.get("empreinte") == empreinte:
+                tous |= set(avant.get("flux") or [])
+        releve: dict[str, Any] = {"empreinte": empreinte, "flux": sorted(tous)}
+        if execution:
+            releve["execution"] = execution
+        fichier.seek(0)
+        fichier.truncate()
+        fichier.write(json.dumps(releve, indent=1) + "\n")
 
 
 def roundtrip(engine: Engine, wf: Any, context: Any = None) -> Any:

@@ -109,6 +109,7 @@ def test_abandon_le_pas_en_cours_compte_comme_atteint(parcours, valeurs, releve)
 @pytest.mark.feature("F-45")
 def test_la_commande_signale_le_flux_absent_du_releve(tmp_path):
     tous = sorted(flux_du_diagramme())
+    # The command reads the relevé and the diagram only: the database is never opened (SQLite in both runs).
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}"})
     runner = app.test_cli_runner()
 

@@ -254,6 +254,7 @@ def test_nombre_de_complements_borne_avant_la_limite_du_moteur(parcours, valeurs
     p = deposee(parcours, valeurs)
     tache = next(t for t in p.engine.ready_tasks(p.wf) if t.form == "examiner_demande")
     tours_max = int(tache.proprietes[COMPLEMENTS_MAX])
+    # A form validated alone: the database is never opened (in-memory SQLite in both runs).
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     data = {"pieces": [{"code": "identite", "titre": "Justificatif d'identité"}], "documents": {"identite": [1]},
             "notification_complement": {"notification": 9, "tour": tours_max}}

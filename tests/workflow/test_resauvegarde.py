@@ -125,7 +125,10 @@ def test_les_defauts_sont_ceux_des_schemas_des_modeleurs():
 @pytest.mark.feature("F-46")
 def test_les_tests_du_processus_passent_sur_les_fichiers_resauvegardes(resauves):
     """tests/workflow again, with BPMN_DIR / DMN_DIR on the re-saved files (this module apart)."""
-    env = {**os.environ, "BPMN_DIR": str(resauves / "bpmn"), "DMN_DIR": str(resauves / "dmn")}
+    # A session of its own: not a worker of a parallel run (PYTEST_XDIST_*), and the re-saved files add no flow to
+    # the relevé of path coverage (COUVERTURE_PROCESSUS).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_") and k != "COUVERTURE_PROCESSUS"}
+    env.update(BPMN_DIR=str(resauves / "bpmn"), DMN_DIR=str(resauves / "dmn"))
     resultat = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", "tests/workflow",
          f"--ignore={Path(__file__).relative_to(REPO_ROOT)}"],

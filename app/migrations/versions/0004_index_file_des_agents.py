@@ -1,7 +1,7 @@
 """index de la file des agents : département et date de dépôt
 
 Revision ID: 0004_index_file_des_agents
-Revises: 0003_agents_notifications_instruction
+Revises: 0003_agents_notifs_instruction
 
 The agents' queue (F-31) lists the deposited applications of some departments, oldest deposit first:
 one composite index serves that query without reading the other rows.
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0004_index_file_des_agents"
-down_revision = "0003_agents_notifications_instruction"
+down_revision = "0003_agents_notifs_instruction"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """agents, notifications, colonnes d'instruction
 
-Revision ID: d9840d323335
+Revision ID: 0003_agents_notifs_instruction (was 0003_agents_notifications_instruction: 37 > 32 chars)
 Revises: 0002_comptes_courriels_documents
 Create Date: 2026-11-26 15:22:25.643045
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0003_agents_notifications_instruction"
+revision = "0003_agents_notifs_instruction"
 down_revision = "0002_comptes_courriels_documents"
 branch_labels = None
 depends_on = None

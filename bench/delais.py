@@ -1,0 +1,141 @@
+"""Benchmark 4 (F-47): a sweep of 10 000 due complement deadlines by two timer workers sharing them; target ≤ 60 s.
+
+Run with `.venv/bin/python bench/delais.py [nombre] [--workers 2] [--lot 100]` (part of `make bench`). SQLite by
+default (a fresh file, migrated); with DATABASE_URL=postgresql+psycopg://… a fresh database `bench_delais` is made on
+that server, and dropped at the end.
+
+The applications: one real one goes through the real web (deposit, complement asked, notification opened) with its
+deadline moved into the past, then its `demande` and `etat_processus` rows are copied with new ids (tests/
+delais_masse.py) — each copy fires the real BPMN and handlers (closure notification, mail queued, audit log).
+Then `nombre` timers are swept by `--workers` processes of `flask delais-declencher` started together (each sweeps
+everything due, batch after batch, sharing the batches through their leases). Prints the total wall time (process
+start-up included), each worker's share, the seconds per 1 000 firings (median, p95 over consecutive groups of
+1 000 `delai_echu` audit rows, by their time) and the workers' CPU time (a figure a loaded machine inflates less).
+Checks every timer fired exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("INSTANCE_DIR", tempfile.mkdtemp(prefix="bench-instance-"))
+os.environ.setdefault("SECRET_KEY", "bench")
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+from app.models import Demande, Evenement  # noqa: E402
+from tests.delais_masse import cloner, declenchements, demande_echue, personnes_demo  # noqa: E402
+
+CIBLE = 60.0
+BASE_PG = "bench_delais"
+
+
+def _base(dossier: Path) -> tuple[str, object]:
+    """The database URL to use, and what to call to drop it (PostgreSQL) or None."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgresql"):
+        return f"sqlite:///{dossier / 'bench.db'}", None
+    serveur = create_engine(url, isolation_level="AUTOCOMMIT")
+    with serveur.connect() as connexion:
+        connexion.execute(text(f"DROP DATABASE IF EXISTS {BASE_PG}"))
+        connexion.execute(text(f"CREATE DATABASE {BASE_PG}"))
+
+    def supprimer() -> None:
+        with serveur.connect() as connexion:
+            connexion.execute(text(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)"))
+        serveur.dispose()
+
+    return make_url(url).set(database=BASE_PG).render_as_string(hide_password=False), supprimer
+
+
+def _preparer(url: str, dossier: Path, nombre: int) -> list[int]:
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DOCUMENTS_DIR": dossier / "documents",
+                      "MAIL_DOSSIER": dossier / "courriels", "SMTP_HOST": ""})
+    with app.app_context():
+        upgrade()
+    resultat = app.test_cli_runner().invoke(args=["demo-charger"])
+    assert resultat.exit_code == 0, resultat.output
+    modele = demande_echue(app, app.test_client(), personnes_demo()["CAS_3"])
+    debut = time.perf_counter()
+    ids = [modele, *cloner(app, modele, nombre - 1)]
+    print(f"{nombre} demandes au délai échu générées en {time.perf_counter() - debut:.1f} s", flush=True)
+    with app.app_context():
+        db.engine.dispose()
+    return ids
+
+
+def _par_millier(app_url: str, nombre: int) -> list[float]:
+    """Seconds taken by each consecutive group of 1 000 firings (audit rows' times)."""
+    moteur = create_engine(app_url)
+    with moteur.connect() as connexion:
+        instants = [t for (t,) in connexion.execute(
+            select(Evenement.le).where(Evenement.nature == "delai_echu").order_by(Evenement.le))]
+    moteur.dispose()
+    groupe = min(1000, max(len(instants) // 2, 1))
+    return [(instants[i + groupe - 1] - instants[i]).total_seconds() * 1000 / groupe
+            for i in range(0, len(instants) - groupe + 1, groupe)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("nombre", nargs="?", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--lot", type=int, default=100)
+    args = parser.parse_args()
+    dossier = Path(tempfile.mkdtemp(prefix="bench-delais-"))
+    url, supprimer = _base(dossier)
+    try:
+        ids = _preparer(url, dossier, args.nombre)
+        env = {**os.environ, "DATABASE_URL": url, "SMTP_HOST": "", "MAIL_DOSSIER": str(dossier / "courriels")}
+        print(f"Base : {make_url(url).get_backend_name()} — {args.workers} workers « flask delais-declencher "
+              f"--lot {args.lot} » — charge : {os.getloadavg()[0]:.2f}", flush=True)
+        avant = resource.getrusage(resource.RUSAGE_CHILDREN)
+        debut = time.perf_counter()
+        processus = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "delais-declencher",
+                                       "--lot", str(args.lot)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True) for _ in range(args.workers)]
+        sorties = [p.communicate()[0] for p in processus]
+        total = time.perf_counter() - debut
+        apres = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (apres.ru_utime - avant.ru_utime) + (apres.ru_stime - avant.ru_stime)
+        for numero, sortie in enumerate(sorties, 1):
+            print(f"  worker {numero} : {sortie.strip().splitlines()[0] if sortie.strip() else '(rien)'}")
+        app = create_app({"SQLALCHEMY_DATABASE_URI": url})
+        comptes = declenchements(app, ids)
+        with app.app_context():
+            restantes = db.session.scalar(select(func.count()).select_from(Demande).where(
+                Demande.id.in_(ids), Demande.etat != "demande_cloturee"))
+            db.engine.dispose()
+        doubles = sum(1 for n in comptes.values() if n > 1)
+        par_millier = sorted(_par_millier(url, args.nombre))
+        p95 = par_millier[min(len(par_millier) - 1, round(0.95 * (len(par_millier) - 1)))]
+        print(f"délais déclenchés : {len(comptes)} / {len(ids)}, restants : {restantes}, déclenchés deux fois : "
+              f"{doubles}")
+        print(f"total : {total:.1f} s (cible ≤ {CIBLE:.0f} s) — par 1 000 : médiane "
+              f"{statistics.median(par_millier):.1f} s, p95 {p95:.1f} s — charge après : {os.getloadavg()[0]:.2f}")
+        # Less sensitive to a loaded machine than the wall time: the workers' own CPU (not the database server's).
+        print(f"CPU des workers : {cpu:.1f} s, {cpu * 1000 / max(len(comptes), 1):.1f} ms par délai — sur "
+              f"{os.cpu_count()} cœurs libres, au mieux {cpu / (os.cpu_count() or 1):.1f} s")
+        if restantes or doubles or len(comptes) != len(ids):
+            sys.exit("ERREUR : des délais non déclenchés ou déclenchés deux fois")
+    finally:
+        if supprimer:
+            supprimer()
+
+
+if __name__ == "__main__":
+    main()
