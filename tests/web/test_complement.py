@@ -96,6 +96,7 @@ def test_ouvrir_la_notification_vaut_accuse_de_reception_et_fait_partir_le_delai
         "Merci de compléter votre dossier.",
         "Votre réponse * :", "Maintenir le Document", "Mettre à jour le Document",
         "Veuillez préciser les raisons du maintien du document * :", "Joindre un document", "Message à l'agent :",
+        "Choisir un fichier",  # the French file picker (F-19), not the browser's « Choose File »
         "Si vous n'apportez pas les compléments nécessaires dans un délai de 30 jours après avoir pris connaissance de "
         "ce message, votre demande pourra être considérée comme incomplète par l'administration qui ne sera pas en "
         "mesure de prendre une décision d'acceptation ou de refus de votre demande, et elle sera clôturée.",
