@@ -30,10 +30,12 @@ def test_une_violation_est_signalee_lisiblement(page, browser_log) -> None:
     """The helper can fail: a field without a label and an image without text are reported, by rule and element."""
     page.goto("/connexion")
     verifier_accessibilite(page, "connexion")
-    page.evaluate("""() => {
-        const champ = document.createElement("input"); champ.id = "champ-sans-libelle";
-        const image = document.createElement("img"); image.id = "image-sans-texte"; image.src = "/favicon-absente.png";
-        document.querySelector("main").append(champ, image); }""")
+    # The image's 404 is awaited here, so that it is logged before the log is cleared below (not after).
+    with page.expect_response("**/favicon-absente.png"):
+        page.evaluate("""() => {
+            const champ = document.createElement("input"); champ.id = "champ-sans-libelle";
+            const image = document.createElement("img"); image.id = "image-sans-texte"; image.src = "/favicon-absente.png";
+            document.querySelector("main").append(champ, image); }""")
     with pytest.raises(pytest.fail.Exception) as echec:
         verifier_accessibilite(page, "connexion modifiée")
     message = str(echec.value)
