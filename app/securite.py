@@ -48,7 +48,8 @@ def politique(fc_issuer: str = "") -> str:
 
 class SessionSecurisee(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with the Secure flag when SESSION_COOKIE_SECURE is set or when the request
-    itself came over HTTPS (behind a proxy, once ProxyFix trusts its forwarded scheme)."""
+    itself came over HTTPS (behind a proxy: gunicorn sets the scheme from X-Forwarded-Proto for the addresses in
+    FORWARDED_ALLOW_IPS; ProxyFix here reads X-Forwarded-For only)."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
