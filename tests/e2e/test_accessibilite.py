@@ -34,7 +34,8 @@ def test_une_violation_est_signalee_lisiblement(page, browser_log) -> None:
     with page.expect_response("**/favicon-absente.png"):
         page.evaluate("""() => {
             const champ = document.createElement("input"); champ.id = "champ-sans-libelle";
-            const image = document.createElement("img"); image.id = "image-sans-texte"; image.src = "/favicon-absente.png";
+            const image = document.createElement("img"); image.id = "image-sans-texte";
+            image.src = "/favicon-absente.png";
             document.querySelector("main").append(champ, image); }""")
     with pytest.raises(pytest.fail.Exception) as echec:
         verifier_accessibilite(page, "connexion modifiée")
