@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.specs.mixins import SubWorkflowTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import IntermediateCatchEvent
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import StandardLoopTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, StandardLoopTask
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
@@ -97,8 +97,20 @@ class _ConvertisseurSansSpecs(BpmnWorkflowConverter):
         dct["typename"] = self.typename
         return dct
 
+    @staticmethod
+    def relier_boucles(spec: Any, subprocess_specs: dict[str, Any]) -> None:
+        """What SpiffWorkflow's spec deserializer does and the BPMN parser does not: a loop's child spec tells the
+        loop when an iteration ends. The engine runs otherwise only wires it when it starts an iteration, so a
+        process that loads an instance whose iteration another process started would never leave the loop."""
+        for process_spec in (spec, *subprocess_specs.values()):
+            for task_spec in process_spec.task_specs.values():
+                if isinstance(task_spec, LoopTask):
+                    enfant = process_spec.task_specs[task_spec.task_spec]
+                    if not enfant.completed_event.is_connected(task_spec.merge_child):
+                        enfant.completed_event.connect(task_spec.merge_child)
+
     def instance_from_dict(self, dct: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
-        """`from_dict` on the given (shared, never changed) specs."""
+        """`from_dict` on the given (shared, never changed, loops wired by `relier_boucles`) specs."""
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
@@ -133,6 +145,7 @@ class Engine:
     def __init__(self, bundle: ProcessBundle, handlers: dict[str, Handler]) -> None:
         self.bundle = bundle
         self.handlers = handlers
+        _ConvertisseurSansSpecs.relier_boucles(bundle.spec, bundle.subprocess_specs)
         self._spec_json = spec_json(bundle)
         self._paires: dict[tuple[str, str], list[str]] | None = None
 

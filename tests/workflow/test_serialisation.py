@@ -10,7 +10,9 @@ from datetime import date
 
 import pytest
 
+from app.workflow import specs
 from app.workflow.engine import SERIALIZER, SERIALIZER_VERSION, Engine
+from tests.workflow.conftest import BPMN_DIR, DMN_DIR
 
 pytestmark = pytest.mark.feature("F-47")
 
@@ -42,3 +44,19 @@ def test_un_etat_ecrit_entier_par_spiffworkflow_se_relit_aussi(engine: Engine, p
     relu = engine.loads(complet)
     assert relu.spec is engine.bundle.spec
     assert engine.dumps(relu) == p.engine.dumps(p.wf)
+
+
+def test_une_boucle_commencee_par_un_autre_processus_se_termine(parcours, valeurs, recorders):
+    """Step 2 is a loop (« Saisie à modifier » asks it again). A web process that never started an iteration itself
+    (a new gunicorn worker, a restarted one) loads the application where another process left it, after step 1,
+    and completes step 2: the loop ends and step 3 is ready, as in the process that started it."""
+    p = parcours(date(2007, 5, 1))
+    p.step("informations_personnelles", valeurs.e1(), AUJOURDHUI)
+    etat = p.engine.dumps(p.wf)
+
+    neuf = Engine(specs.parse_bundle(specs.read_process_files(BPMN_DIR, DMN_DIR)), recorders)  # never ran a loop
+    relu = neuf.loads(etat)
+    (etape2,) = neuf.ready_tasks(relu)
+    assert etape2.form == "motif_sejour"
+    neuf.complete(relu, etape2.id, valeurs.e2(date(2023, 1, 10)), AUJOURDHUI)
+    assert [t.form for t in neuf.ready_tasks(relu)] == ["justificatifs"]
