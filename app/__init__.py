@@ -39,6 +39,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config["WTF_I18N_ENABLED"] = False
 
     db.init_app(app)
+    from .extensions import regler_sqlite
+
+    regler_sqlite(app)  # WAL on SQLite files (README « PostgreSQL »)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True)
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -1,16 +1,17 @@
 """The test databases: SQLite files, or PostgreSQL databases when TEST_DATABASE_URL is set (F-47).
 
 A `Modele` is a database built once per session (migrated, or migrated with the demo people) that each test clones:
-a file copy on SQLite, `CREATE DATABASE … TEMPLATE …` on PostgreSQL (a file-level copy done by the server, a few tens
-of milliseconds). PostgreSQL names carry the pytest-xdist worker and the process id, so parallel workers and parallel
-runs on one server never share a database. The clones made during a test are dropped after it; those made by wider
-fixtures, and the templates, at the end of the session.
+a copy through SQLite's backup API on SQLite (WAL: see copier_sqlite), `CREATE DATABASE … TEMPLATE …` on PostgreSQL
+(a file-level copy done by the server, a few tens of milliseconds). PostgreSQL names carry the pytest-xdist worker
+and the process id, so parallel workers and parallel runs on one server never share a database. The clones made
+during a test are dropped after it; those made by wider fixtures, and the templates, at the end of the session.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
+import sqlite3
+from contextlib import closing
 from itertools import count
 from pathlib import Path
 
@@ -93,7 +94,7 @@ class Modele:
     def copie(self, dossier: Path, nom: str = "test.db") -> str:
         """URL of a new database holding this one's content: `dossier/nom` on SQLite, a clone on PostgreSQL."""
         if self.serveur is None:
-            shutil.copy(self.chemin, dossier / nom)
+            copier_sqlite(self.chemin, dossier / nom)
             return f"sqlite:///{dossier / nom}"
         return self.serveur.creer(self.serveur.nom(), modele=make_url(self.url).database)
 
@@ -103,6 +104,14 @@ class Modele:
             return Modele(self.copie(dossier, f"{suffixe}.db"), None)
         nom = self.serveur.nom(suffixe)
         return Modele(self.serveur.creer(nom, modele=make_url(self.url).database, de_session=True), self.serveur)
+
+
+def copier_sqlite(source: Path, cible: Path) -> None:
+    """A consistent copy of a SQLite file: in WAL mode (app/extensions.py) recent commits may still be in
+    `source-wal` only, which a plain file copy would leave behind; the backup API reads them through SQLite."""
+    cible.unlink(missing_ok=True)
+    with closing(sqlite3.connect(source)) as de, closing(sqlite3.connect(cible)) as vers:
+        de.backup(vers)
 
 
 def base_vierge(serveur: Serveur | None, dossier: Path) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.register import demo_people
-from tests.bases import Modele
+from tests.bases import Modele, copier_sqlite
 from tests.conftest import csrf_token
 from tests.dates import aujourdhui
 from tests.web import instruction as parcours
@@ -92,7 +91,7 @@ class Banc:
     def figer(self) -> None:
         self._fermer()
         if self.serveur is None:
-            shutil.copy(self.base, self.fige)
+            copier_sqlite(self.base, self.fige)
         else:  # a template cannot be cloned while connected: _fermer closed the app's connections
             self.serveur.supprimer(self.nom_fige)
             self.serveur.creer(self.nom_fige, modele=self.nom)
@@ -100,7 +99,7 @@ class Banc:
     def restaurer(self) -> None:
         self._fermer()
         if self.serveur is None:
-            shutil.copy(self.fige, self.base)
+            copier_sqlite(self.fige, self.base)
         else:
             self.serveur.supprimer(self.nom)
             self.serveur.creer(self.nom, modele=self.nom_fige)
