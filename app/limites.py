@@ -173,8 +173,11 @@ class CompteursEnBase:
 
     def _rendre(self, connexion: Connection, places: Sequence[Place]) -> None:
         table = Limite.__table__
-        for cle, _regle in places:
-            connexion.execute(update(table).where(table.c.cle == cle, table.c.compte > 0,
+        cles = [cle for cle, _regle in places]
+        # One statement for distinct counters (a login gives two places back); a counter taken twice, once per place.
+        groupes = [cles] if len(set(cles)) == len(cles) else [[cle] for cle in cles]
+        for groupe in groupes if cles else []:
+            connexion.execute(update(table).where(table.c.cle.in_(groupe), table.c.compte > 0,
                                                   table.c.expire > time.time()).values(compte=table.c.compte - 1))
 
 

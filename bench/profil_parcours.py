@@ -4,7 +4,9 @@ Run with `.venv/bin/python bench/profil_parcours.py [journeys] [--profil PAGE]`.
 (real migrations, demo data, CAS 3 applicants with accounts at the production Argon2 parameters), then walks the
 same journey as bench/locust_parcours.py with Flask's test client (CSRF on), and prints the CPU time (process time)
 of each page: median over the journeys, and the total per journey. With `--profil "POST étape 1"` (a page name as
-printed), that page is run under pyinstrument in every journey and its merged profile printed.
+printed), that page is run under pyinstrument in every journey and its merged profile printed; with `--cprofile` as
+well, under cProfile timed by process_time instead (CPU only, exact call counts: readable on a busy machine), and with
+`--requetes`, the number of SQL statements of each page (median).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("parcours", type=int, nargs="?", default=10)
     parser.add_argument("--profil", default="")
+    parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--requetes", action="store_true")
     args = parser.parse_args()
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{DOSSIER / 'bench.db'}",
@@ -62,19 +66,42 @@ def main() -> None:
              "situation_familiale": "Célibataire", "enfants_a_charge": "non", "attestation_polygamie": "y",
              "attestation_sanctions": "y"}
 
-    profiler = None
-    if args.profil:
+    profiler: Any = None
+    if args.profil and args.cprofile:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.start, profiler.stop = profiler.enable, profiler.disable
+    elif args.profil:
         from pyinstrument import Profiler
 
         profiler = Profiler(interval=0.0005)
     cpu: dict[str, list[float]] = defaultdict(list)
+    requetes: dict[str, list[int]] = defaultdict(list)
+    compte = [0]
+    enonces: list[str] = []  # the current page's SQL (with --requetes); the profiled page's is printed
+    enonces_profil: list[str] = []
+    if args.requetes:
+        from sqlalchemy import event
+
+        def compter(_connexion: Any, _curseur: Any, enonce: str, *_: Any) -> None:
+            compte[0] += 1
+            enonces.append(" ".join(enonce.split())[:150])
+
+        with app.app_context():
+            event.listen(db.engine, "before_cursor_execute", compter)
 
     def mesure(nom: str, methode: Any, url: str, **donnees: Any) -> Any:
         if profiler is not None and nom == args.profil:
             profiler.start()
+        compte[0] = 0
+        enonces.clear()
         debut = time.process_time()
         reponse = methode(url, **donnees)
         cpu[nom].append(time.process_time() - debut)
+        requetes[nom].append(compte[0])
+        if nom == args.profil:
+            enonces_profil[:] = enonces
         if profiler is not None and nom == args.profil:
             profiler.stop()
         if reponse.status_code >= 400:
@@ -113,9 +140,20 @@ def main() -> None:
     par_parcours = sum(statistics.median(v) for v in cpu.values())
     print(f"{args.parcours} parcours ; CPU par page (médiane) — load {os.getloadavg()[0]:.2f}")
     for nom, valeurs in cpu.items():
-        print(f"  {nom:<18} {statistics.median(valeurs) * 1000:7.1f} ms")
+        sql = f"  {statistics.median(requetes[nom]):4.0f} requêtes SQL" if args.requetes else ""
+        print(f"  {nom:<18} {statistics.median(valeurs) * 1000:7.1f} ms{sql}")
     print(f"  {'par parcours':<18} {par_parcours * 1000:7.1f} ms (somme des médianes)")
-    if profiler is not None:
+    for enonce in enonces_profil:
+        print("   ", enonce)
+    if profiler is not None and args.cprofile:
+        import pstats
+
+        if os.environ.get("PROFIL_FICHIER"):  # the raw profile, for pstats (e.g. print_callers)
+            profiler.dump_stats(os.environ["PROFIL_FICHIER"])
+        statistiques = pstats.Stats(profiler).strip_dirs()
+        statistiques.sort_stats("tottime").print_stats(35)
+        statistiques.sort_stats("cumulative").print_stats(60)
+    elif profiler is not None:
         print(profiler.output_text(unicode=True, color=False, show_all=False))
 
 

@@ -32,6 +32,7 @@ from flask_login import login_required
 from flask_wtf import FlaskForm
 from joserfc.errors import JoseError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, Regexp
@@ -172,7 +173,9 @@ def load_user(user_id: str) -> Compte | Agent | Analyste | None:
     ident = entier(raw)
     if kind not in _COMPTES or ident is None or sessions.etat(user_id) != sessions.VALIDE:
         return None
-    user = db.session.get(_COMPTES[kind], ident)
+    # An applicant's name is in every page's header: their person comes in the same query.
+    options = [joinedload(Compte.personne)] if kind == "usager" else []
+    user = db.session.get(_COMPTES[kind], ident, options=options)
     return user if user is not None and user.actif else None
 
 

@@ -59,12 +59,13 @@ def cloche() -> dict[str, Any]:
     def notifications_entete() -> dict[str, Any] | None:
         if not est_usager():
             return None
-        non_lues = db.session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.compte_id == current_user.id, Notification.lue_le.is_(None)))
-        dernieres = db.session.scalars(_mes_notifications().order_by(Notification.creee_le.desc(),
-                                                                     Notification.id.desc())
-                                       .limit(DANS_LA_CLOCHE)).all()
-        return {"non_lues": non_lues, "dernieres": dernieres}
+        # One query: the latest notifications, each row carrying the unread count (none at all: none unread).
+        non_lues = select(func.count()).select_from(Notification).where(
+            Notification.compte_id == current_user.id, Notification.lue_le.is_(None)).scalar_subquery()
+        lignes = db.session.execute(_mes_notifications().add_columns(non_lues)
+                                    .order_by(Notification.creee_le.desc(), Notification.id.desc())
+                                    .limit(DANS_LA_CLOCHE)).all()
+        return {"non_lues": lignes[0][1] if lignes else 0, "dernieres": [ligne[0] for ligne in lignes]}
 
     return {"notifications_entete": notifications_entete}
 
