@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select, tuple_
+from sqlalchemy import Select, String, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, object_session
 
 from . import journal
@@ -33,6 +33,7 @@ from .models import (
     Personne,
     VersionProcessus,
 )
+from .recherche import NOMS_EN_UN
 from .workflow import contrat
 from .workflow.specs import ProcessBundle, final_states, lane_user_tasks
 from .workflow.store import ProcessCatalog, journaliser
@@ -41,7 +42,10 @@ from .workflow.textes_du_processus import TextesDuProcessus, textes
 log = logging.getLogger(__name__)
 
 PAR_PAGE = 20
-RECHERCHE_MAX = 1000  # a search finding at most this many rows is read in one go: its count and its page at once
+# A search is read in one go, its rows in order up to this many: its count and its page at once. Beyond, the page says
+# « plus de 1 000 » and lists the first ones (counting every match of a word as short as « a » reads the whole
+# prefecture: no index helps there).
+RECHERCHE_MAX = 1000
 LANE = contrat.AGENT
 
 # --- The queue (F-31) ---------------------------------------------------------------------------------------------
@@ -127,6 +131,7 @@ class PageFile:
     pages: int
     etats: list[EtatCompte]
     filtre: Filtre
+    plus_de: int | None = None  # a search finding more rows than that: `total` of them listed, the others not counted
 
     def suivante(self) -> dict[str, Any]:
         """The query string of « Page suivante »: continues after this page's last row."""
@@ -199,10 +204,19 @@ def _echapper(texte: str) -> str:
     return texte.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _contient(colonne: Any, motif: str, sqlite: bool) -> Any:
-    """`colonne` contains `motif` whatever the case. SQLite's LIKE already ignores the case of ASCII letters, as its
-    lower() does (and no other): the same result as `ilike`, without a function call per row."""
-    return colonne.like(motif, escape="\\") if sqlite else colonne.ilike(motif, escape="\\")
+def _un_nom_contient(mot: str, sqlite: bool) -> Any:
+    """One of the register's names copied into `demande` (migration 0009) contains `mot`, whatever the case.
+
+    PostgreSQL: one ILIKE over the three names in one text, the expression of the trigram index of migration 0010
+    (app/recherche.py: the same rows as one ILIKE per name); a word of 3 characters or more is found through that
+    index instead of reading the prefecture's every row. SQLite: its LIKE already ignores the case of ASCII letters,
+    as its lower() does (and no other), the same result as `ilike` without a function call per row; it reads the
+    queue's covering indexes."""
+    motif = f"%{_echapper(mot)}%"
+    if not sqlite:
+        return literal_column(f"({NOMS_EN_UN})", String).ilike(motif, escape="\\")
+    return or_(*(colonne.like(motif, escape="\\")
+                 for colonne in (Demande.nom_naissance, Demande.nom_usage, Demande.prenoms)))
 
 
 def _conditions(agent: Agent, filtre: Filtre, etats: Etats, sqlite: bool = False) -> list[Any]:
@@ -223,11 +237,7 @@ def _conditions(agent: Agent, filtre: Filtre, etats: Etats, sqlite: bool = False
     if chiffres.isascii() and chiffres.isdigit():
         conditions.append(Demande.numero.like(f"%{chiffres}%"))
     else:
-        for mot in filtre.q.split():
-            motif = f"%{_echapper(mot)}%"
-            # The register's names as copied into `demande` (migration 0009): read from the queue's indexes.
-            conditions.append(or_(*(_contient(colonne, motif, sqlite)
-                                    for colonne in (Demande.nom_naissance, Demande.nom_usage, Demande.prenoms))))
+        conditions.extend(_un_nom_contient(mot, sqlite) for mot in filtre.q.split())
     return conditions
 
 
@@ -297,10 +307,12 @@ def file_des_demandes(session: Session, agent: Agent, filtre: Filtre, etats: Eta
     comptes = _comptes(session, agent)
     conditions = _conditions(agent, filtre, etats, sqlite=session.get_bind().dialect.name == "sqlite")
     trouvees: list[int] | None = None
-    if filtre.q.strip():  # a search: one scan of a covering index gives its rows in order, and so their number
+    plus_de = None
+    if filtre.q.strip():  # a search: one read (trigram or covering index) gives its rows in order, and their number
         trouvees = _ids(session, conditions, _ordre(filtre.tri), nombre=RECHERCHE_MAX + 1)
-        total = len(trouvees) if len(trouvees) <= RECHERCHE_MAX else session.scalar(
-            select(func.count(Demande.id)).where(*conditions))
+        if len(trouvees) > RECHERCHE_MAX:
+            plus_de, trouvees = RECHERCHE_MAX, trouvees[:RECHERCHE_MAX]
+        total = len(trouvees)
     else:
         total = _total_des_compteurs(comptes, agent, filtre, etats)
     pages = max(1, math.ceil(total / PAR_PAGE))
@@ -308,7 +320,7 @@ def file_des_demandes(session: Session, agent: Agent, filtre: Filtre, etats: Eta
     ids: list[int] | None = [] if total == 0 else None
     curseur = filtre.apres if filtre.apres is not None else filtre.avant
     vers_la_fin = filtre.apres is not None
-    if ids is None and trouvees is not None and total <= RECHERCHE_MAX:  # the whole search is in hand
+    if ids is None and trouvees is not None:  # the whole search is in hand
         rang = trouvees.index(curseur) if curseur in trouvees else None
         if rang is None:
             ids = trouvees[(page - 1) * PAR_PAGE:page * PAR_PAGE]
@@ -350,7 +362,7 @@ def file_des_demandes(session: Session, agent: Agent, filtre: Filtre, etats: Eta
         par_etat[(c.etat, c.etat_libelle)] = par_etat.get((c.etat, c.etat_libelle), 0) + c.nombre
     etats_comptes = [EtatCompte(e, lib, n) for (e, lib), n in sorted(par_etat.items(), key=lambda i: i[0][1]) if n]
     return PageFile(lignes, total, page, pages, etats_comptes,
-                    Filtre(filtre.etat, filtre.tri, filtre.q, filtre.affectation, page))
+                    Filtre(filtre.etat, filtre.tri, filtre.q, filtre.affectation, page), plus_de)
 
 
 def de_ses_prefectures(agent: Agent, demande: Demande | None) -> bool:

@@ -146,6 +146,8 @@ def _banc(url: str, dossier: Path, nombre: int, repetitions: int) -> int:
                        "/agent/demandes?tri=nom&etat=toutes"],
         "file : recherche nom ou n°": ["/agent/demandes?q=diallo", f"/agent/demandes?q={numero[-7:]}",
                                        "/agent/demandes?q=Aminata+KONE", f"/agent/demandes?q={numero}"],
+        # Thousands of matches: « plus de 1 000 », the first ones listed, not counted (words of 1 and 3 letters).
+        "file : recherche large (plus de 1 000)": ["/agent/demandes?q=a", "/agent/demandes?q=mar&tri=nom"],
         "file : page profonde (n° au milieu)": [f"/agent/demandes?page={milieu}",
                                                f"/agent/demandes?page={milieu}&tri=nom",
                                                f"/agent/demandes?page={milieu}&tri=numero"],
