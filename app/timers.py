@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, has_app_context
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from . import clock
@@ -34,6 +35,7 @@ from .workflow.engine import WorkflowStateError
 from .workflow.store import DemandeStore
 
 LOT = 100
+ATTENTES_DU_VERROU = 10  # SQLite: busy timeouts waited in a row for the write lock before giving up (5 min)
 RESERVATION = 120.0  # seconds; DELAIS_RESERVATION overrides it. Far longer than a batch (about 1 s).
 _DEMANDE = Demande.__table__  # plain UPDATEs: the lease is not the workflow's state, no version bump
 
@@ -75,13 +77,30 @@ def echues(session: Session, now: datetime, lot: int = LOT) -> list[int]:
     ))
 
 
+def _verrou_sqlite(session: Session) -> None:
+    """SQLite: take the write lock (BEGIN IMMEDIATE) unless already in a transaction; nothing on PostgreSQL.
+
+    Another worker's sweep chains its transactions back to back, and SQLite's busy handler only polls: a waiting
+    worker may see its busy timeout pass while the other works. Writes are serialized anyway, so it waits again
+    (up to ATTENTES_DU_VERROU timeouts) rather than failing."""
+    for essai in range(ATTENTES_DU_VERROU):
+        connexion = session.connection()
+        if connexion.dialect.name != "sqlite" or connexion.connection.dbapi_connection.in_transaction:
+            return
+        try:
+            connexion.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as err:
+            if "locked" not in str(err) or essai == ATTENTES_DU_VERROU - 1:
+                raise
+            session.rollback()
+
+
 def reserver(session: Session, now: datetime, lot: int, reservation: float) -> tuple[list[int], datetime]:
     """Claim up to `lot` applications due at `now` until the returned end of lease, in one committed statement."""
     session.rollback()
-    connexion = session.connection()
-    postgres = connexion.dialect.name == "postgresql"
-    if not postgres and not connexion.connection.dbapi_connection.in_transaction:
-        connexion.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock first: the choice and the claim are one step
+    _verrou_sqlite(session)  # the write lock first: the choice and the claim are one step
+    postgres = session.connection().dialect.name == "postgresql"
     debut = maintenant()
     bail = debut + timedelta(seconds=reservation)
     choix = (select(Demande.id).where(*_dues(now, debut))
@@ -98,6 +117,7 @@ def reserver(session: Session, now: datetime, lot: int, reservation: float) -> t
 
 def liberer(session: Session, ids: list[int], bail: datetime) -> None:
     """Give back claims not fired, if still ours (a lease that ended may have been taken over meanwhile)."""
+    _verrou_sqlite(session)
     for debut in range(0, len(ids), 500):
         session.execute(update(_DEMANDE).where(_DEMANDE.c.id.in_(ids[debut:debut + 500]),
                                                _DEMANDE.c.delai_reserve_jusqua == bail)
@@ -112,6 +132,7 @@ def _declencher(session: Session, store: DemandeStore, demande_id: int, bail: da
             demande = instance.demande
             avant = demande.etat  # the state saved last (the store keeps it equal to the workflow's)
             instance.fire_due_timers()
+            apres = instance.status().etat  # what the save writes (read here: after the commit it is expired)
             demande.delai_reserve_jusqua = None  # in the commit that records the firing
     except WorkflowStateError:
         bilan.ignores.append(demande_id)  # changed meanwhile (another driver, an answer): next pass
@@ -119,7 +140,7 @@ def _declencher(session: Session, store: DemandeStore, demande_id: int, bail: da
     except Exception as err:  # a failing handler must not hold back the other applications
         bilan.erreurs[demande_id] = f"{type(err).__name__}: {err}"
         return False
-    if demande.etat != avant:  # the save wrote the new state
+    if apres != avant:
         bilan.declenches.append(demande_id)
         return True
     # Nothing fired (another driver did, or not due for the engine): claimed again so that this sweep skips it.

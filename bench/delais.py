@@ -12,6 +12,9 @@ everything due, batch after batch, sharing the batches through their leases). Pr
 start-up included), each worker's share, the seconds per 1 000 firings (median, p95 over consecutive groups of
 1 000 `delai_echu` audit rows, by their time) and the workers' CPU time (a figure a loaded machine inflates less).
 Checks every timer fired exactly once.
+
+With `--profil`, no workers: the sweep runs in this process under pyinstrument, which prints the CPU time per
+timer (this process only, the database server's excluded) and the profile (`--profil-html F` writes it as HTML).
 """
 
 from __future__ import annotations
@@ -90,16 +93,45 @@ def _par_millier(app_url: str, nombre: int) -> list[float]:
             for i in range(0, len(instants) - groupe + 1, groupe)]
 
 
+def _profiler(url: str, dossier: Path, ids: list[int], lot: int, html: str | None) -> None:
+    """The sweep in this process, under pyinstrument: CPU per timer and where it goes."""
+    from pyinstrument import Profiler
+
+    from app.timers import declencher_les_delais
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SMTP_HOST": "", "MAIL_DOSSIER": dossier / "courriels"})
+    with app.app_context():
+        profil = Profiler(interval=0.0005)
+        debut, cpu = time.perf_counter(), time.process_time()
+        with profil:
+            bilan = declencher_les_delais(db.session, app.extensions["demandes"], lot=lot)
+        cpu, total = time.process_time() - cpu, time.perf_counter() - debut
+        db.engine.dispose()
+    comptes = declenchements(app, ids)
+    print(profil.output_text(unicode=True, color=False, show_all=False))
+    if html:
+        Path(html).write_text(profil.output_html())
+    print(f"délais déclenchés : {len(bilan.declenches)} / {len(ids)} (audit : {len(comptes)}), erreurs : "
+          f"{len(bilan.erreurs)} {list(bilan.erreurs.values())[:1]}")
+    print(f"un processus, sous le profileur : {total:.1f} s, CPU {cpu * 1000 / max(len(bilan.declenches), 1):.2f} ms "
+          f"par délai — charge : {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("nombre", nargs="?", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--lot", type=int, default=100)
+    parser.add_argument("--profil", action="store_true", help="the sweep in this process, under pyinstrument")
+    parser.add_argument("--profil-html", metavar="FICHIER", help="with --profil: the profile as HTML too")
     args = parser.parse_args()
     dossier = Path(tempfile.mkdtemp(prefix="bench-delais-"))
     url, supprimer = _base(dossier)
     try:
         ids = _preparer(url, dossier, args.nombre)
+        if args.profil:
+            _profiler(url, dossier, ids, args.lot, args.profil_html)
+            return
         env = {**os.environ, "DATABASE_URL": url, "SMTP_HOST": "", "MAIL_DOSSIER": str(dossier / "courriels")}
         print(f"Base : {make_url(url).get_backend_name()} — {args.workers} workers « flask delais-declencher "
               f"--lot {args.lot} » — charge : {os.getloadavg()[0]:.2f}", flush=True)
@@ -112,8 +144,9 @@ def main() -> None:
         total = time.perf_counter() - debut
         apres = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (apres.ru_utime - avant.ru_utime) + (apres.ru_stime - avant.ru_stime)
-        for numero, sortie in enumerate(sorties, 1):
-            print(f"  worker {numero} : {sortie.strip().splitlines()[0] if sortie.strip() else '(rien)'}")
+        for numero, (sortie, p) in enumerate(zip(sorties, processus, strict=True), 1):
+            lignes = sortie.strip().splitlines() or ["(rien)"]
+            print(f"  worker {numero} : {lignes[0] if p.returncode == 0 else ' / '.join(lignes[-3:])}")
         app = create_app({"SQLALCHEMY_DATABASE_URI": url})
         comptes = declenchements(app, ids)
         with app.app_context():

@@ -52,6 +52,9 @@ def _contenu(ctx: Any, nature: str) -> dict[str, Any]:
 
 def handle(ctx: Any, nature: str) -> dict[str, Any]:
     demande = ctx.demande
+    # The account (recipient and language of the mail), read before anything is pending: its query would otherwise
+    # flush the notification's audit row on its own, a flush more per notification.
+    compte = demande.compte
     contenu = _contenu(ctx, nature)
     declaree = contrat.NATURES[nature]  # the contract check refuses at start a nature it does not declare
     attestation = (ctx.data.get("attestation") or {}).get("sha256") if nature == contrat.NATURE_DECISION else None
@@ -61,7 +64,7 @@ def handle(ctx: Any, nature: str) -> dict[str, Any]:
     ctx.session.flush()
     journaliser(ctx.session, demande.id, "systeme", "notification_envoyee",
                 {"notification": notification.id, "nature": nature, "objet": notification.objet})
-    mettre_en_file(ctx.session, declaree.courriel, demande.compte.email,
+    mettre_en_file(ctx.session, declaree.courriel, compte.email,
                    {"lien": current_app.config["URL_BASE"] + "/connexion"},
                    demande_id=demande.id, compte_id=demande.compte_id)
     return {"notification": notification.id, "tour": contenu.get("tour")}

@@ -89,6 +89,14 @@ class ProcessCatalog:
             self._engines[version.empreinte] = Engine(bundle, self.handlers)
         return self._engines[version.empreinte]
 
+    def engine_de(self, session: Session, version_id: int) -> Engine:
+        """The engine of the stored version `version_id`. Only its hash is read when that engine is built already:
+        the files (a large JSON column) are read and parsed only the first time, not at every load."""
+        empreinte = session.scalar(select(VersionProcessus.empreinte).where(VersionProcessus.id == version_id))
+        if empreinte is not None and empreinte in self._engines:
+            return self._engines[empreinte]
+        return self.engine(session.get(VersionProcessus, version_id))
+
     def _valeurs_des_fichiers(self) -> dict[str, Any]:
         return {"empreinte": self.current.content_hash, "processus": self.current.process_id,
                 "fichiers": self.current.files, "creee_le": utcnow(), "activee_le": utcnow(), "origine": "fichiers"}
@@ -141,9 +149,32 @@ class Instance:
     """One application's workflow, loaded for one action."""
 
     def __init__(self, demande: Demande, engine: Engine, wf: Any, context: TaskContext) -> None:
+        self._statut: Status | None = None
         self.demande, self.engine, self.wf = demande, engine, wf
         self.etat_processus: EtatProcessus | None = None  # its row, once loaded (DemandeStore.open)
         self.session, self.today, self.apres_commit = context.session, context.today, context.apres_commit
+
+    # `status()` walks the whole task tree: it is kept from one change of the workflow to the next (the timers' log,
+    # the save and the caller all ask for it). Every change goes through this class, which forgets it; so does setting
+    # `wf` or `engine`. Code that changes `wf` in place from outside (a migration) calls `oublier_statut`.
+    @property
+    def wf(self) -> Any:
+        return self._wf
+
+    @wf.setter
+    def wf(self, wf: Any) -> None:
+        self._wf, self._statut = wf, None
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @engine.setter
+    def engine(self, engine: Engine) -> None:
+        self._engine, self._statut = engine, None
+
+    def oublier_statut(self) -> None:
+        self._statut = None
 
     @property
     def bundle(self) -> ProcessBundle:
@@ -159,6 +190,7 @@ class Instance:
 
     def update_ready(self, task_id: str, values: dict[str, Any]) -> None:
         """Keep values on a READY user task without completing it (files and numbers given on a page)."""
+        self._statut = None
         self.engine.update_ready(self.wf, task_id, values)
 
     def data(self) -> dict[str, Any]:
@@ -177,9 +209,11 @@ class Instance:
                 else ("motif_refus",)
             self._log(acteur, "decision", _jsonable({"decision": values["decision"],
                                                      **{k: values.get(k) for k in gardees}}))
+        self._statut = None
         self.engine.complete(self.wf, task_id, values, self.today)
 
     def back(self, task_id: str, acteur: str) -> bool:
+        self._statut = None
         moved = self.engine.back(self.wf, task_id)
         if moved:
             self._log(acteur, "etape_precedente", {"depuis": self._ready_by_id_or_none(task_id)})
@@ -223,13 +257,17 @@ class Instance:
         return True
 
     def abandon(self, acteur: str) -> None:
+        self._statut = None
         self.engine.abandon(self.wf, {"par": acteur})
         self._log(acteur, "demande_abandonnee", {})
 
     def status(self) -> Status:
-        return self.engine.status(self.wf)
+        if self._statut is None:
+            self._statut = self.engine.status(self.wf)
+        return self._statut
 
     def message(self, name: str, payload: dict[str, Any], acteur: str) -> None:
+        self._statut = None
         self.engine.send_message(self.wf, name, payload)
         self._log(acteur, f"message:{name}", _jsonable(payload))
 
@@ -239,6 +277,7 @@ class Instance:
 
     def fire_due_timers(self) -> None:
         before = self.status().etat
+        self._statut = None
         self.engine.fire_due_timers(self.wf)
         if self.status().etat != before:
             self._log("systeme", "delai_echu", {"avant": before, "apres": self.status().etat})
@@ -380,6 +419,7 @@ class DemandeStore:
                 if demande.version_processus_id != de.id:
                     raise WorkflowStateError(f"la demande n'est plus dans la version {de.empreinte[:12]}")
                 verdict = migration.migrer(instance.wf, vers_engine, vers.empreinte[:12])
+                instance.oublier_statut()  # the workflow changed in place
                 if not verdict.peut:
                     raise _MigrationRefusee(verdict)
                 if not simulation:
@@ -396,7 +436,7 @@ class DemandeStore:
         not the application's fault: they propagate as they are."""
         session, ident, etape = context.session, demande.id, "version du processus illisible"
         try:
-            engine = self.catalog.engine(demande.version_processus)
+            engine = self.catalog.engine_de(session, demande.version_processus_id)
             etape = "état du processus illisible"
             state = session.get(EtatProcessus, ident, populate_existing=write)
             if state is None:
