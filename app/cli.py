@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from . import agents, analystes, boite_locale, clock, commandes_processus, mots_de_passe, volume
+from .confirmations import dessiner_les_confirmations_dues
 from .courriels import envoyer_les_courriels_dus
 from .extensions import db
 from .models import Compte, Personne
@@ -99,8 +100,9 @@ def register(app: Flask) -> None:
     @click.option("--lot", default=LOT, show_default=True, type=click.IntRange(1, 10_000),
                   help="Demandes aux délais échus réservées à la fois.")
     def worker(une_fois: bool, lot: int) -> None:
-        """Tâches de fond : déclenche les délais échus, puis envoie les courriels dus, lot après lot tant qu'il y a
-        du travail, puis à intervalle régulier (WORKER_INTERVALLE). Plusieurs workers se partagent le travail."""
+        """Tâches de fond : dessine les confirmations de dépôt (PDF) en attente, déclenche les délais échus, puis
+        envoie les courriels dus, lot après lot tant qu'il y a du travail, puis à intervalle régulier
+        (WORKER_INTERVALLE). Plusieurs workers se partagent le travail."""
         arret = {"demande": False}
 
         def stop(*_: object) -> None:
@@ -112,11 +114,22 @@ def register(app: Flask) -> None:
             click.echo(_sans_smtp(app))
         while not arret["demande"]:
             occupe = False
+            try:  # the deposits' PDFs first: their mails (and their owners' downloads) wait for them
+                pdfs = dessiner_les_confirmations_dues(db.session)
+                occupe = sum(pdfs.values()) > 0
+                if pdfs["dessinees"] or pdfs["en_erreur"]:
+                    click.echo(f"confirmations de dépôt dessinées : {pdfs['dessinees']}, en erreur (réessayées "
+                               f"après le bail) : {pdfs['en_erreur']}", err=bool(pdfs["en_erreur"]))
+            except Exception as err:
+                db.session.rollback()
+                click.echo(f"erreur du worker (confirmations) : {err}", err=True)
+            finally:
+                db.session.remove()
             try:  # timers first: the mail of a closure goes out in the same pass
                 # One batch, then the mail: neither waits for the other. What did not fire keeps its lease until
                 # it runs out (DELAIS_RESERVATION): a failing application is retried after it, not in a loop.
                 bilan = declencher_les_delais(db.session, app.extensions["demandes"], lot=lot, lots=1, rendre=False)
-                occupe = bilan.lots > 0
+                occupe = bilan.lots > 0 or occupe
                 if bilan.declenches or bilan.erreurs:
                     click.echo(_bilan_delais(bilan), err=bool(bilan.erreurs))
             except Exception as err:

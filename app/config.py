@@ -75,6 +75,8 @@ def load() -> dict[str, object]:
         # A worker's claim on a mail: killed mid-send, it holds that one mail back this long. Longer than one send.
         "MAIL_RESERVATION": float(os.environ.get("MAIL_RESERVATION", "60")),
         "WORKER_INTERVALLE": float(os.environ.get("WORKER_INTERVALLE", "5")),
+        # A worker's claim on a deposit confirmation PDF to draw (app/confirmations.py): killed, it holds it this long.
+        "PDF_RESERVATION": float(os.environ.get("PDF_RESERVATION", "60")),
         # A timer worker's claim on a batch of due applications (app/timers.py): killed, it holds them this long.
         "DELAIS_RESERVATION": float(os.environ.get("DELAIS_RESERVATION", "120")),
         # Rate-limit counters: « base:// » is the application's database, shared by every process (app/limites.py).

@@ -28,7 +28,8 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from . import boite_locale, clock, i18n
+from . import boite_locale, clock, documents, i18n
+from .confirmations import sha256_de
 from .models import Compte, Courriel
 from .workflow.store import journaliser
 
@@ -92,7 +93,18 @@ def smtp_configure(app: Flask) -> bool:
     return bool(app.config.get("SMTP_HOST"))
 
 
-def _message(app: Flask, courriel: Courriel) -> EmailMessage:
+def _piece(session: Session, piece: dict[str, Any]) -> bytes:
+    """An attachment's bytes, resolved when the mail is sent: the deposit confirmation is named by its application
+    (its PDF may not be drawn yet when the mail is queued: drawn now if the worker has not yet)."""
+    if "confirmation_de" in piece:
+        sha = sha256_de(session, piece["confirmation_de"])
+        if sha is None:
+            raise FileNotFoundError(f"confirmation de dépôt de la demande {piece['confirmation_de']} introuvable")
+        return documents.chemin(sha).read_bytes()
+    return Path(piece["chemin"]).read_bytes()
+
+
+def _message(app: Flask, courriel: Courriel, pieces: list[bytes] | None = None) -> EmailMessage:
     """The same message on every attempt: Message-ID and Date come from the row, not from the attempt."""
     message = EmailMessage()
     message["Subject"] = courriel.sujet
@@ -102,8 +114,7 @@ def _message(app: Flask, courriel: Courriel) -> EmailMessage:
     message["Message-ID"] = courriel.message_id
     message.set_content(courriel.texte)
     message.add_alternative(courriel.html, subtype="html")
-    for piece in courriel.pieces_jointes or []:
-        contenu = Path(piece["chemin"]).read_bytes()
+    for piece, contenu in zip(courriel.pieces_jointes or [], pieces or [], strict=True):
         maintype, _, subtype = piece.get("type", "application/octet-stream").partition("/")
         message.add_attachment(contenu, maintype=maintype, subtype=subtype, filename=piece["nom"])
     return message
@@ -185,7 +196,8 @@ def envoyer_les_courriels_dus(session: Session, limite: int = 50) -> dict[str, i
             break
         courriel = session.get(Courriel, courriel_id)
         try:
-            _livrer(app, courriel, _message(app, courriel))
+            pieces = [_piece(session, piece) for piece in courriel.pieces_jointes or []]
+            _livrer(app, courriel, _message(app, courriel, pieces))
         except (OSError, smtplib.SMTPException) as err:
             courriel.tentatives += 1
             courriel.derniere_erreur = f"{type(err).__name__}: {err}"[:2000]

@@ -63,6 +63,7 @@ NATURES: dict[str, Nature] = {
     "courriel_envoye": Nature("Courriel « {sujet} » envoyé", SYSTEME),
     "courriel_echec": Nature("Échec de l'envoi du courriel « {sujet} »", SYSTEME),
     # Documents
+    "confirmation_produite": Nature("Confirmation de dépôt (PDF) produite et conservée", SYSTEME),
     "document_televerse": Nature("Fichier joint : {piece_titre}", USAGER),
     "document_supprime": Nature("Fichier supprimé : {piece_titre}", USAGER),
     "document_maintenu": Nature("Document maintenu en réponse au complément : {piece_titre}", USAGER),

@@ -224,6 +224,19 @@ class Courriel(db.Model):
     message_id: Mapped[str | None] = mapped_column(String(255))
 
 
+class ConfirmationADessiner(db.Model):
+    """A deposit confirmation PDF still to draw (F-24, F-47): written by the deposit, drawn by the worker (or by the
+    first download or mail that needs it), then deleted. `html` is the document as of the deposit; `disponible_le`
+    is when a worker may claim it (the end of the current claim's lease). See app/confirmations.py."""
+
+    __tablename__ = "confirmation_a_dessiner"
+    demande_id: Mapped[int] = mapped_column(ForeignKey("demande.id"), primary_key=True, autoincrement=False)
+    html: Mapped[str] = mapped_column(Text)
+    disponible_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    tentatives: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    derniere_erreur: Mapped[str | None] = mapped_column(Text)
+
+
 class Document(db.Model):
     """A file attached to an application, stored outside the web root under its SHA-256.
 

@@ -11,7 +11,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from .. import clock, documents, forms, situation
+from .. import clock, confirmations, documents, forms, situation
 from ..entiers import entier
 from ..extensions import db
 from ..forms.justificatifs import Page, by_rubrique
@@ -197,16 +197,19 @@ def confirmation(demande_id: int) -> Any:
     if not demande.numero:
         return redirect(url_for("demarche.etape", demande_id=demande.id))
     etapes = textes_de(demande).titres
-    return render_template("etapes/confirmation.html", demande=demande, etapes=etapes, etape=len(etapes))
+    return render_template("etapes/confirmation.html", demande=demande, etapes=etapes, etape=len(etapes),
+                           pdf_disponible=demande.id in confirmations.disponibles(db.session, [demande]))
 
 
 @bp.route("/demandes/<int:demande_id>/confirmation-de-depot.pdf")
 @usager_requis
 def confirmation_pdf(demande_id: int) -> Response:
-    """« J'ouvre ma confirmation de dépôt de demande (PDF) » (F-24): the bytes stored at deposit, every time."""
+    """« J'ouvre ma confirmation de dépôt de demande (PDF) » (F-24): the same stored bytes every time; drawn now
+    if the worker has not drawn them yet (app/confirmations.py)."""
     demande = _own(demande_id)
-    return documents.servir(demande.confirmation_sha256, "application/pdf",
-                            f"confirmation-de-depot-{demande.numero}.pdf")
+    numero = demande.numero
+    return documents.servir(confirmations.sha256_de(db.session, demande.id), "application/pdf",
+                            f"confirmation-de-depot-{numero}.pdf")
 
 
 @bp.after_request

@@ -13,7 +13,7 @@ from wtforms import RadioField
 from wtforms.fields import SelectChoice
 from wtforms.validators import InputRequired
 
-from .. import pieces
+from .. import confirmations, pieces
 from ..extensions import db
 from ..i18n import N_
 from ..models import Demande, VersionProcessus
@@ -117,6 +117,7 @@ def mes_demandes() -> str:
         flash(gettext("Cette rubrique n'est pas disponible sur cette instance."), "info")
     envoyees = {d.id for d in demandes if d.numero and not d.incident and _attend_un_agent(d)}
     return render_template("pages/mes_demandes.html", demandes=demandes, envoyees=envoyees,
+                           confirmations=confirmations.disponibles(db.session, demandes),
                            personne=current_user.personne, nombre_d_etapes=_nombre_d_etapes)
 
 

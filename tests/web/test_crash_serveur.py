@@ -144,6 +144,12 @@ def test_serveur_tue_pendant_des_depots(demo_db: Modele, tmp_path: Path) -> None
             serveur.kill()
             serveur.wait(10)
 
+    # The real worker command then draws the confirmation PDFs that the committed deposits queued.
+    env = {**os.environ, "DATABASE_URL": base, "INSTANCE_DIR": str(instance), "DOCUMENTS_DIR": str(documents),
+           "SECRET_KEY": "cle-de-test-crash", "MAIL_DOSSIER": str(tmp_path / "courriels")}
+    travail = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "worker", "--une-fois"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=120)
+    assert travail.returncode == 0 and "erreur" not in travail.stderr, travail.stderr
     verifie = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": base,
                           "DOCUMENTS_DIR": documents})
     bilan = {"acquittes": 0, "deposes_sans_reponse": 0, "brouillons": 0}

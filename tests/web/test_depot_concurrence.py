@@ -14,8 +14,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app import clock
+from app.confirmations import dessiner_les_confirmations_dues
 from app.extensions import db
-from app.models import Compte, Compteur, Courriel, Demande, Personne
+from app.models import Compte, Compteur, ConfirmationADessiner, Courriel, Demande, Personne
 from app.register import import_rows
 from app.workflow import store as store_module
 from tests.conftest import csrf_token, task_id
@@ -121,6 +122,8 @@ def test_vingt_depots_simultanes_vingt_numeros_distincts(app):
         assert db.session.scalar(select(Compteur.valeur).where(Compteur.cle.like("demande:59:%"))) == 20
         assert db.session.scalar(select(func.count()).select_from(Courriel)
                                  .where(Courriel.modele == "confirmation_depot")) == 20
+        assert db.session.scalar(select(func.count()).select_from(ConfirmationADessiner)) == 20  # drawn off the deposit
+        assert dessiner_les_confirmations_dues(db.session) == {"dessinees": 20, "en_erreur": 0}
     assert len(pdfs_stockes(app)) == 20
 
 
@@ -165,5 +168,10 @@ def test_cinq_clics_simultanes_sur_deposer_un_seul_numero_et_un_seul_courriel(ap
         # No number was taken and dropped (the others' counter updates were rolled back with them).
         assert db.session.scalar(select(Compteur.valeur)) == 1
     if verrou == "ecriture":
-        # The four others waited for the first one's commit and found the deposit done: no second proof drawn.
-        assert [p.name for p in pdfs_stockes(app)] == [demande.confirmation_sha256]
+        # The four others waited for the first one's commit and found the deposit done: one proof queued, and
+        # the worker draws that one only.
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(ConfirmationADessiner)) == 1
+            assert dessiner_les_confirmations_dues(db.session) == {"dessinees": 1, "en_erreur": 0}
+            sha = db.session.get(Demande, demande_id).confirmation_sha256
+        assert [p.name for p in pdfs_stockes(app)] == [sha]

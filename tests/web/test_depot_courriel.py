@@ -6,16 +6,15 @@ from __future__ import annotations
 import io
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from app import clock
+from app import clock, documents
 from app.courriels import envoyer_les_courriels_dus
 from app.extensions import db
-from app.models import Courriel, Demande, Evenement
+from app.models import ConfirmationADessiner, Courriel, Demande, Evenement
 from tests.web.helpers import deposit, get_text
 
 SUJET = "Votre demande de titre de séjour a bien été enregistrée"
@@ -55,7 +54,9 @@ def test_le_depot_passe_par_les_taches_de_service_du_bpmn(app, client, demo):
         with store.open(demande.id, clock.today(), write=False) as instance:
             data = instance.data()
         assert data["numerotation"]["numero"] == numero
-        assert data["confirmation"]["sha256"] == demande.confirmation_sha256
+        # The PDF is queued in the deposit's transaction and drawn off it (by the worker, or at the first download).
+        assert data["confirmation"] == {"a_dessiner": True}
+        assert demande.confirmation_sha256 is None and db.session.get(ConfirmationADessiner, demande.id) is not None
         [courriel] = db.session.scalars(select(Courriel)).all()
         assert data["courriel_confirmation"]["courriel"] == courriel.id
         assert (courriel.modele, courriel.etat, courriel.demande_id) == ("confirmation_depot", "a_envoyer", demande.id)
@@ -64,15 +65,19 @@ def test_le_depot_passe_par_les_taches_de_service_du_bpmn(app, client, demo):
         for phrase in PHRASES_DU_GUIDE:
             assert phrase in un_seul_mot(courriel.texte), phrase
         [piece] = courriel.pieces_jointes
-        assert (piece["nom"], piece["type"]) == (f"confirmation-de-depot-{numero}.pdf", "application/pdf")
+        assert piece == {"confirmation_de": demande.id, "nom": f"confirmation-de-depot-{numero}.pdf",
+                         "type": "application/pdf"}  # read when the mail is sent
         pdf_servi = client.get(f"/demandes/{demande.id}/confirmation-de-depot.pdf").data
-        assert Path(piece["chemin"]).read_bytes() == pdf_servi
+        db.session.expire_all()
+        assert pdf_servi.startswith(b"%PDF-") and db.session.get(ConfirmationADessiner, demande.id) is None
+        assert documents.chemin(demande.confirmation_sha256).read_bytes() == pdf_servi
         natures = db.session.scalars(select(Evenement.nature).where(Evenement.demande_id == demande.id)).all()
         # The deposit is the last step; what it caused (service tasks, the mail queued) is logged after it (F-42).
         assert natures.count("etape_validee") == 4
         # (the first service task keeps the draft's situation before the case is checked again, F-20)
-        assert natures[-6:] == ["etape_validee", "service_execute", "service_execute", "service_execute",
-                                "courriel_en_file", "service_execute"], natures
+        # (the PDF drawn at the first download, with its hash, after them)
+        assert natures[-7:] == ["etape_validee", "service_execute", "service_execute", "service_execute",
+                                "courriel_en_file", "service_execute", "confirmation_produite"], natures
 
 
 @pytest.mark.feature("F-12")

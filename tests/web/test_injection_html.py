@@ -6,11 +6,14 @@ import io
 import re
 from email import message_from_string
 from email.policy import default
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app import boite_locale
+from app.courriels import envoyer_les_courriels_dus
 from app.extensions import db
 from app.models import Courriel, Document
 from tests.web import instruction as parcours
@@ -58,9 +61,11 @@ def test_le_courriel_de_confirmation_et_sa_piece_jointe_n_interpretent_rien(app,
         courriel = db.session.scalar(select(Courriel).where(Courriel.demande_id == ident,
                                                             Courriel.modele == "confirmation_depot"))
         assert "<img src=x" not in courriel.html and "<script" not in courriel.html
-        pdf = next(p for p in courriel.pieces_jointes if p["nom"].endswith(".pdf"))
-    with open(pdf["chemin"], "rb") as fichier:
-        assert "<B>RUE</B>" in _texte_pdf(fichier.read()).upper()
+        sujet = courriel.sujet
+        assert envoyer_les_courriels_dus(db.session)["envoye"] >= 1  # the PDF is read (drawn) when the mail is sent
+    [envoye] = [c for c in boite_locale.lister(Path(app.config["MAIL_DOSSIER"])) if c.sujet == sujet]
+    [pdf] = [p for p in boite_locale.lire(envoye.chemin).iter_attachments() if p.get_filename().endswith(".pdf")]
+    assert "<B>RUE</B>" in _texte_pdf(pdf.get_content()).upper()
 
 
 def test_le_message_de_l_agent_est_du_texte_dans_la_notification_et_le_courriel(app, client, deposee):

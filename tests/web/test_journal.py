@@ -127,7 +127,9 @@ def test_le_journal_d_une_demande_de_bout_en_bout(app_smtp, smtp, demo, monkeypa
     services = [e.detail for e in evenements if e.nature == "service_execute" and e.detail["operateur"] != "retenir"]
     assert [s["operateur"] for s in services[:3]] == ["numeroter", "produire_confirmation", "envoyer_courriel"]
     assert services[0]["resultat"]["numero"] == numero
-    assert services[1]["resultat"] == {"sha256": confirmation_sha}
+    assert services[1]["resultat"] == {"a_dessiner": True}  # queued at deposit, drawn off the request (F-47)
+    [produite] = [e for e in evenements if e.nature == "confirmation_produite"]
+    assert produite.acteur == "systeme:confirmations" and produite.detail == {"sha256": confirmation_sha}
     confirmation_courriel = services[2]["resultat"]["courriel"]
     assert depot < apres("service_execute") < apres("courriel_en_file") < apres("etape_validee",
                                                                                 lambda d: d["formulaire"] ==

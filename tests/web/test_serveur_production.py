@@ -196,6 +196,9 @@ def test_gunicorn_plusieurs_processus_sert_des_depots(app: Any, demo: dict[str, 
         for fil in fils:
             fil.join(60)
         assert not erreurs, erreurs
+        for http, confirmation, _ in resultats.values():  # each confirmation PDF, drawn on demand by one process
+            pdf = http.get(confirmation.removesuffix("/confirmation") + "/confirmation-de-depot.pdf", timeout=60)
+            assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-"), pdf.status_code
         anonyme = requests.get(resultats["CAS_3"][1], timeout=30, allow_redirects=False)
         assert anonyme.status_code == 302 and "/connexion" in anonyme.headers["Location"]
         # A password link's token, in the address and then in the Referer of what its page loads: never in the log.
