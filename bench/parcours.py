@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import shutil
 import signal
 import socket
@@ -136,6 +137,21 @@ def demarrer_gunicorn(environnement: dict[str, str], workers: int, port: int, do
     raise RuntimeError("gunicorn ne répond pas")
 
 
+def demarrer_worker(environnement: dict[str, str], dossier: Path) -> subprocess.Popen:
+    """The background worker, as `make run` starts it beside gunicorn: the deposits' PDFs and mails it does are on
+    the same CPUs as the pages measured."""
+    with (dossier / "worker.log").open("wb") as journal:
+        return subprocess.Popen([str(BIN / "flask"), "--app", "app", "worker"], env=environnement, cwd=ROOT,
+                                stdout=journal, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def bilan_worker(dossier: Path) -> str:
+    journal = (dossier / "worker.log").read_text(errors="replace")
+    pdfs = sum(int(m) for m in re.findall(r"confirmations de dépôt dessinées : (\d+)", journal))
+    erreurs = journal.count("erreur du worker")
+    return f"worker : {pdfs} confirmations de dépôt dessinées pendant la mesure, {erreurs} erreur(s)"
+
+
 def arreter(serveur: subprocess.Popen) -> None:
     if serveur.poll() is None:
         os.killpg(serveur.pid, signal.SIGTERM)  # its own session: the master and its workers, nothing else
@@ -236,7 +252,7 @@ def main() -> int:
     dossier = Path(tempfile.mkdtemp(prefix="bench-parcours-"))
     url_demandee = os.environ.get("DATABASE_URL", "")
     admin_url = None
-    serveur = None
+    serveur = worker = None
     try:
         if url_demandee.startswith("postgresql"):
             url, admin_url = base_postgresql(url_demandee)
@@ -254,6 +270,7 @@ def main() -> int:
               f"{mesures + COMPTES_ECHAUFFEMENT} usagers préparés en {time.perf_counter() - debut:.0f} s")
         port = port_libre()
         serveur = demarrer_gunicorn(environnement, args.workers, port, dossier)
+        worker = demarrer_worker(environnement, dossier)
         # Not measured: each worker process compiles its templates and opens its connections at its first pages.
         locust(port, dossier, "echauffement", 8, ECHAUFFEMENT_S, 0.0, mesures, COMPTES_ECHAUFFEMENT, placement, 8)
         ok = True
@@ -264,8 +281,11 @@ def main() -> int:
         if serveur.poll() is not None:
             print("gunicorn s'est arrêté pendant la mesure")
             ok = False
+        print(bilan_worker(dossier))
         return 0 if ok else 1
     finally:
+        if worker is not None:
+            arreter(worker)
         if serveur is not None:
             arreter(serveur)
         if admin_url is not None:
