@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import clock, documents
@@ -42,9 +43,15 @@ def disponibles(session: Session, demandes: list[Demande]) -> set[int]:
     dessinees = {d.id for d in demandes if d.confirmation_sha256}
     attendues = [d.id for d in demandes if d.numero and not d.confirmation_sha256]
     if attendues:
-        dessinees |= set(session.scalars(select(ConfirmationADessiner.demande_id)
-                                         .where(ConfirmationADessiner.demande_id.in_(attendues))))
+        # One statement reads both: the worker records the PDF and deletes its row in one commit, so two reads
+        # could fall on either side of it and see neither.
+        dessinees |= set(session.scalars(select(Demande.id).where(
+            Demande.id.in_(attendues), or_(Demande.confirmation_sha256.is_not(None), _en_file()))))
     return dessinees
+
+
+def _en_file() -> Any:
+    return select(ConfirmationADessiner.demande_id).where(ConfirmationADessiner.demande_id == Demande.id).exists()
 
 
 def _bail() -> timedelta:
@@ -143,9 +150,10 @@ def _verrouiller(session: Session, demande_id: int) -> str | None:
 def sha256_de(session: Session, demande_id: int) -> str | None:
     """The application's confirmation PDF (its SHA-256), drawn now if the worker has not drawn it yet: under the
     application's lock, so two requests draw it once. None when the application has no confirmation."""
-    sha = session.scalar(select(Demande.confirmation_sha256).where(Demande.id == demande_id))
-    if sha or session.get(ConfirmationADessiner, demande_id) is None:
-        return sha
+    # One statement (see `disponibles`): the PDF recorded and its row deleted are one commit of the worker.
+    ligne = session.execute(select(Demande.confirmation_sha256, _en_file()).where(Demande.id == demande_id)).first()
+    if ligne is None or ligne[0] or not ligne[1]:
+        return ligne[0] if ligne is not None else None
     session.commit()  # the lock below is taken at the start of a transaction of its own
     sha = _verrouiller(session, demande_id)
     html = None if sha else session.scalar(select(ConfirmationADessiner.html)

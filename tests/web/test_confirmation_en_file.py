@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from app import clock
-from app.confirmations import dessiner_les_confirmations_dues, reserver
+from app.confirmations import dessiner_les_confirmations_dues, disponibles, reserver, sha256_de
 from app.extensions import db
 from app.models import ConfirmationADessiner, Courriel, Demande, Evenement
 from tests.web.helpers import deposit
@@ -172,3 +172,22 @@ def test_la_reservation_d_un_worker_tue_est_reprise_apres_son_bail(app, client, 
         assert db.session.get(Demande, demande_id).confirmation_sha256
         assert db.session.get(ConfirmationADessiner, demande_id) is None
     assert client.get(lien_pdf(confirmation)).data.startswith(b"%PDF-")
+
+
+def test_le_lien_reste_quand_le_worker_dessine_entre_deux_lectures(app, client, demo):
+    """A page read the application before the worker recorded its PDF (and deleted the queued row, in one commit):
+    the link and the download are still there — found in one statement, never between the two writes (seen once
+    under load, on PostgreSQL: the confirmation page without its link)."""
+    _, confirmation = deposit(client, demo["CAS_2"], "CAS_2")
+    with app.app_context():
+        lue = db.session.scalars(select(Demande)).one()  # read before the worker: no PDF yet
+        assert lue.confirmation_sha256 is None
+        ailleurs = db.engine.connect()  # the worker's own connection records the PDF and drops the row
+        with ailleurs.begin():
+            ailleurs.execute(update(Demande).where(Demande.id == lue.id).values(confirmation_sha256="a" * 64))
+            ailleurs.execute(ConfirmationADessiner.__table__.delete().where(
+                ConfirmationADessiner.demande_id == lue.id))
+        ailleurs.close()
+        assert lue.confirmation_sha256 is None  # the page's object still says « not drawn »
+        assert disponibles(db.session, [lue]) == {lue.id}
+        assert sha256_de(db.session, lue.id) == "a" * 64
