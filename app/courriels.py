@@ -52,18 +52,45 @@ def mettre_en_file(
     demande_id: int | None = None,
     compte_id: int | None = None,
     pieces_jointes: list[dict[str, Any]] | None = None,
+    langue: str | None = None,
 ) -> Courriel:
     """Render `mail/<modele>.txt` (first line « Objet : … ») and `.html`, and queue them with their Message-ID.
 
-    In the account's language (F-18), whatever the language of the page or task that queues the mail."""
-    compte = session.get(Compte, compte_id) if compte_id is not None else None
-    with i18n.en_langue(compte.langue if compte is not None else i18n.langue_courante()):
-        texte = render_template(f"mail/{modele}.txt", **contexte)
-        html = render_template(f"mail/{modele}.html", **contexte)
+    In the account's language (F-18), whatever the language of the page or task that queues the mail; a caller that
+    has read it already gives it as `langue` (one query less)."""
+    if langue is None:
+        compte = session.get(Compte, compte_id) if compte_id is not None else None
+        langue = compte.langue if compte is not None else i18n.langue_courante()
+    courriel = courriel_a_envoyer(modele, destinataire, contexte, langue, demande_id=demande_id, compte_id=compte_id,
+                                  pieces_jointes=pieces_jointes)
+    session.add(courriel)
+    session.flush()
+    journaliser_mise_en_file(session, courriel)
+    return courriel
+
+
+def courriel_a_envoyer(
+    modele: str,
+    destinataire: str,
+    contexte: dict[str, Any],
+    langue: str,
+    *,
+    demande_id: int | None = None,
+    compte_id: int | None = None,
+    pieces_jointes: list[dict[str, Any]] | None = None,
+    memoriser: bool = False,
+) -> Courriel:
+    """The outbox row of `mettre_en_file`, rendered in `langue` with its Message-ID, not yet added to a session: a
+    caller that flushes other rows too adds it with them (one flush), then calls `journaliser_mise_en_file`.
+
+    With `memoriser`, a context of plain values that holds no secret (the notifications' mail: a link to the login
+    page) is rendered once per process, template and language: the mail templates read only their context and the
+    language, and a timer sweep queues thousands of the same mail. Never for a context that carries a token."""
+    texte, html = _rendu(modele, langue, contexte, memoriser)
     premiere, _, corps = texte.partition("\n")
     if not premiere.startswith("Objet : "):
         raise ValueError(f"mail/{modele}.txt doit commencer par « Objet : »")
-    courriel = Courriel(
+    return Courriel(
         modele=modele,
         destinataire=destinataire,
         sujet=premiere.removeprefix("Objet : ").strip(),
@@ -76,12 +103,35 @@ def mettre_en_file(
         prochain_essai=clock.now(),
         message_id=nouveau_message_id(current_app._get_current_object()),  # type: ignore[attr-defined]
     )
-    session.add(courriel)
-    session.flush()
-    if demande_id is not None:  # an account's mails (creation, password) are not an application's events
-        journaliser(session, demande_id, "systeme", "courriel_en_file", {
-            "courriel": courriel.id, "modele": modele, "destinataire": destinataire, "sujet": courriel.sujet})
-    return courriel
+
+
+def journaliser_mise_en_file(session: Session, courriel: Courriel) -> None:
+    """The « courriel_en_file » audit row of a flushed outbox row (an account's mails are not an application's)."""
+    if courriel.demande_id is not None:
+        journaliser(session, courriel.demande_id, "systeme", "courriel_en_file", {
+            "courriel": courriel.id, "modele": courriel.modele, "destinataire": courriel.destinataire,
+            "sujet": courriel.sujet})
+
+
+_RENDUS_MAX = 256
+
+
+def _rendu(modele: str, langue: str, contexte: dict[str, Any], memoriser: bool) -> tuple[str, str]:
+    """The text and HTML of a mail; kept (see `courriel_a_envoyer`) unless templates reload (development)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    rendus: dict[tuple[Any, ...], tuple[str, str]] = app.extensions.setdefault("courriels_rendus", {})
+    cle: tuple[Any, ...] | None = None
+    if memoriser and not app.jinja_env.auto_reload and all(type(v) in (str, int, bool) for v in contexte.values()):
+        cle = (modele, langue, tuple(sorted(contexte.items())))
+        if cle in rendus:
+            return rendus[cle]
+    with i18n.en_langue(langue):
+        rendu = render_template(f"mail/{modele}.txt", **contexte), render_template(f"mail/{modele}.html", **contexte)
+    if cle is not None:
+        if len(rendus) >= _RENDUS_MAX:
+            rendus.clear()
+        rendus[cle] = rendu
+    return rendu
 
 
 def nouveau_message_id(app: Flask) -> str:

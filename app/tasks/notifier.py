@@ -13,8 +13,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..courriels import mettre_en_file
-from ..models import Document, Notification
+from ..courriels import courriel_a_envoyer, journaliser_mise_en_file
+from ..models import Compte, Document, Notification
 from ..workflow import contrat
 from ..workflow.store import journaliser
 
@@ -51,22 +51,23 @@ def _contenu(ctx: Any, nature: str) -> dict[str, Any]:
 
 
 def handle(ctx: Any, nature: str) -> dict[str, Any]:
-    demande = ctx.demande
-    # The account (recipient and language of the mail), read before anything is pending: its query would otherwise
-    # flush the notification's audit row on its own, a flush more per notification.
-    compte = demande.compte
+    demande, session = ctx.demande, ctx.session
+    # The recipient and the language of the mail, read before anything is pending (the query would otherwise flush
+    # the notification on its own): two columns, not the account (a lazy load, and `mettre_en_file` reading it again).
+    email, langue = session.execute(select(Compte.email, Compte.langue).where(Compte.id == demande.compte_id)).one()
     contenu = _contenu(ctx, nature)
     declaree = contrat.NATURES[nature]  # the contract check refuses at start a nature it does not declare
     attestation = (ctx.data.get("attestation") or {}).get("sha256") if nature == contrat.NATURE_DECISION else None
     notification = Notification(demande_id=demande.id, compte_id=demande.compte_id, nature=nature,
                                 objet=declaree.objet, contenu=_serialisable(contenu), document_sha256=attestation)
-    ctx.session.add(notification)
-    ctx.session.flush()
-    journaliser(ctx.session, demande.id, "systeme", "notification_envoyee",
+    courriel = courriel_a_envoyer(declaree.courriel, email, {"lien": current_app.config["URL_BASE"] + "/connexion"},
+                                  langue, demande_id=demande.id, compte_id=demande.compte_id, memoriser=True)
+    # One flush gives both their ids (the audit rows and the result name them); the audit rows go with the save's.
+    session.add_all([notification, courriel])
+    session.flush()
+    journaliser(session, demande.id, "systeme", "notification_envoyee",
                 {"notification": notification.id, "nature": nature, "objet": notification.objet})
-    mettre_en_file(ctx.session, declaree.courriel, compte.email,
-                   {"lien": current_app.config["URL_BASE"] + "/connexion"},
-                   demande_id=demande.id, compte_id=demande.compte_id)
+    journaliser_mise_en_file(session, courriel)
     return {"notification": notification.id, "tour": contenu.get("tour")}
 
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,7 @@ class ProcessCatalog:
         self.code, self.handlers = code, code.traitements
         self.current = charger(read_process_files(bpmn_dir, dmn_dir), code)
         self._engines: dict[str, Engine] = {self.current.content_hash: Engine(self.current, self.handlers)}
+        self._par_id: dict[int, Engine] = {}  # a stored version never changes: its engine, by id (see engine_de)
         self._fichiers_actives = False
 
     @property
@@ -91,11 +92,17 @@ class ProcessCatalog:
 
     def engine_de(self, session: Session, version_id: int) -> Engine:
         """The engine of the stored version `version_id`. Only its hash is read when that engine is built already:
-        the files (a large JSON column) are read and parsed only the first time, not at every load."""
+        the files (a large JSON column) are read and parsed only the first time, not at every load; then not even
+        the hash (a version's row is never changed nor deleted: its hash names its files): one query less per load."""
+        if version_id in self._par_id:
+            return self._par_id[version_id]
         empreinte = session.scalar(select(VersionProcessus.empreinte).where(VersionProcessus.id == version_id))
         if empreinte is not None and empreinte in self._engines:
-            return self._engines[empreinte]
-        return self.engine(session.get(VersionProcessus, version_id))
+            engine = self._engines[empreinte]
+        else:
+            engine = self.engine(session.get(VersionProcessus, version_id))
+        self._par_id[version_id] = engine
+        return engine
 
     def _valeurs_des_fichiers(self) -> dict[str, Any]:
         return {"empreinte": self.current.content_hash, "processus": self.current.process_id,
@@ -210,7 +217,7 @@ class Instance:
             self._log(acteur, "decision", _jsonable({"decision": values["decision"],
                                                      **{k: values.get(k) for k in gardees}}))
         self._statut = None
-        self.engine.complete(self.wf, task_id, values, self.today)
+        self.engine.complete(self.wf, task_id, values, self.today, delais=False)
 
     def back(self, task_id: str, acteur: str) -> bool:
         self._statut = None
@@ -234,8 +241,9 @@ class Instance:
         return bool(ready) and ready[0].etape == etape
 
     def situation_changee(self) -> bool:
-        """Whether the draft's situation, decided again today, differs (F-20; nothing is changed)."""
-        return self.engine.reverifier(self.wf, self.today) is not None
+        """Whether the draft's situation, decided again today, differs (F-20; nothing is changed). Not decided again
+        on the day the waiting step's data was given: drafts are resumed on another day."""
+        return self.engine.reverifier(self.wf, self.today, autre_jour_seulement=True) is not None
 
     def reprendre(self, acteur: str) -> bool:
         """The draft resumed on another day (F-20): if the diagram's check at deposit, made today, finds the case
@@ -276,11 +284,21 @@ class Instance:
         return self.engine.parcours(self.wf)
 
     def fire_due_timers(self) -> None:
+        if not self._un_delai_peut_etre_echu():
+            return  # no timer to fire: the engine would walk the whole task tree to find none
         before = self.status().etat
         self._statut = None
         self.engine.fire_due_timers(self.wf)
         if self.status().etat != before:
             self._log("systeme", "delai_echu", {"avant": before, "apres": self.status().etat})
+
+    def _un_delai_peut_etre_echu(self) -> bool:
+        """Whether a waiting timer may be due: the earliest one's time, saved with the workflow (`prochain_timer`,
+        see DemandeStore._save), has passed — by the clock the engine's timers read, not the app's pinned day."""
+        prochain = self.demande.prochain_timer
+        if prochain is None:
+            return False
+        return (prochain if prochain.tzinfo else prochain.replace(tzinfo=UTC)) <= datetime.now(UTC)
 
     def _ready_by_id(self, task_id: str) -> ReadyTask:
         for task in self.engine.ready_tasks(self.wf):
@@ -308,6 +326,24 @@ def _resume(valeurs: dict[str, Any]) -> dict[str, Any]:
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()}
+
+
+@dataclass
+class _Prelu:
+    """An application's workflow read before the write lock (DemandeStore._prelire)."""
+
+    version: int
+    context: TaskContext
+    engine: Engine
+    wf: Any
+    etat: EtatProcessus
+
+
+def _lecture_avant_verrou(session: Session) -> bool:
+    """SQLite, with nothing begun nor pending in the session: the workflow may be read before the write lock."""
+    connection = session.connection()
+    return (connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction
+            and not (session.new or session.dirty or session.deleted))
 
 
 def _begin_write(session: Session) -> None:
@@ -379,6 +415,7 @@ class DemandeStore:
         """
         session = self.session()
         try:
+            prelu = self._prelire(session, demande_id, today) if write and _lecture_avant_verrou(session) else None
             query = select(Demande).filter_by(id=demande_id)
             if write:
                 _begin_write(session)
@@ -386,8 +423,11 @@ class DemandeStore:
             demande = session.scalar(query)
             if demande is None:
                 raise WorkflowStateError("demande introuvable")
-            context = TaskContext(demande, session, today)
-            engine, wf, etat = self._load(demande, context, write)
+            if prelu is not None and prelu.context.demande is demande and prelu.version == demande.version:
+                context, engine, wf, etat = prelu.context, prelu.engine, prelu.wf, prelu.etat  # nobody saved since
+            else:
+                context = TaskContext(demande, session, today)
+                engine, wf, etat = self._load(demande, context, write)
             if demande.incident is not None:
                 self._clear_incident(session, demande, write)
             instance = Instance(demande, engine, wf, context)
@@ -403,6 +443,32 @@ class DemandeStore:
             if _stale(err):  # also when a service task's flush met it (SpiffWorkflow wraps the error)
                 raise WorkflowStateError("la demande a été modifiée entre-temps") from err
             raise
+
+    def _prelire(self, session: Session, demande_id: int, today: date) -> _Prelu | None:
+        """SQLite: the application and its workflow read before the write lock, which is then held only for the
+        action and the save — the lock is the whole database's, and deserialising is a good part of an action.
+
+        pysqlite begins no transaction for a SELECT: each read here is its own snapshot, the next statement can be
+        BEGIN IMMEDIATE, and the rows read stay loaded. Kept only if the version read under the lock is this one
+        (every save raises it); anything unusual (no row, an incident, a state that does not load) leaves the
+        reading to the locked path, which reports it."""
+        try:
+            demande = session.get(Demande, demande_id)  # as the request read it, if it did: checked under the lock
+            if demande is None or demande.incident is not None:
+                return None
+            context = TaskContext(demande, session, today)
+            engine = self.catalog.engine_de(session, demande.version_processus_id)
+            etat = session.get(EtatProcessus, demande_id, populate_existing=True)
+            if etat is None or etat.version_serialiseur != SERIALIZER_VERSION:
+                return None
+            prelu = _Prelu(demande.version, context, engine, engine.loads(etat.etat, context), etat)
+        except Exception:  # noqa: BLE001 — read again, and reported if it must be, under the lock
+            session.rollback()
+            return None
+        if not _lecture_avant_verrou(session):  # something began a transaction: the locked path starts afresh
+            session.rollback()
+            return None
+        return prelu
 
     def migrer(self, demande_id: int, de: VersionProcessus, vers: VersionProcessus, acteur: str, today: date,
                simulation: bool = False) -> Verdict:

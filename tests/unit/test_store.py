@@ -210,3 +210,50 @@ def test_une_demande_reparee_perd_son_incident_au_chargement(app):
         db.session.remove()
         demande = db.session.get(Demande, demande_id)
         assert demande.incident is None and demande.incident_le is None
+
+
+@pytest.mark.feature("F-47")
+def test_sqlite_le_processus_est_lu_avant_le_verrou(app, monkeypatch):
+    """SQLite's write lock is the whole database's: an action reads and deserialises the workflow while another
+    process holds it, and only then waits for it (the version read under the lock says the copy is still good)."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL locks the application's row only: no read before the lock there")
+    from app.workflow.engine import Engine
+
+    with app.app_context():
+        demande_id = _start(app)
+        fichier = db.engine.url.database
+    store = app.extensions["demandes"]
+    lectures_pendant_le_verrou: list[bool] = []
+    verrou_tenu = Event()
+    charger = Engine.loads
+
+    def loads(self, etat, context):
+        lectures_pendant_le_verrou.append(verrou_tenu.is_set())
+        return charger(self, etat, context)
+
+    monkeypatch.setattr(Engine, "loads", loads)
+    import sqlite3
+
+    autre = sqlite3.connect(fichier, isolation_level=None)
+    autre.execute("BEGIN IMMEDIATE")  # another process writes
+    verrou_tenu.set()
+    fini = Event()
+
+    def action() -> None:
+        with app.app_context(), store.open(demande_id, TODAY) as inst:
+            inst.complete(inst.ready("Usager")[0].id, STEP1, "usager")
+        fini.set()
+
+    fil = Thread(target=action)
+    fil.start()
+    time.sleep(1.0)
+    assert not fini.is_set()  # waiting for the lock…
+    assert lectures_pendant_le_verrou == [True]  # …with the workflow already read
+    verrou_tenu.clear()
+    autre.execute("COMMIT")
+    autre.close()
+    fil.join(30)
+    assert fini.is_set() and lectures_pendant_le_verrou == [True]  # not read a second time: nobody saved meanwhile
+    with app.app_context():
+        assert db.session.get(Demande, demande_id).formulaire == "motif_sejour"
