@@ -18,7 +18,7 @@ import hashlib
 import os
 import tempfile
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -206,18 +206,34 @@ def stocker(contenu: bytes) -> str:
     return sha
 
 
+def compter_joints(session: Session, demande_id: int, tour: int, codes: Iterable[str]) -> dict[str, int]:
+    """How many files each of these documents already has in round `tour`, in one query."""
+    return dict(session.execute(
+        select(Document.piece, func.count()).where(Document.demande_id == demande_id, Document.tour == tour,
+                                                   Document.piece.in_(list(codes))).group_by(Document.piece)
+    ).tuples().all())
+
+
 def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], recu: FichierRecu,
-            apres_commit: list[Callable[[], None]], tour: int = 0) -> Document:
+            apres_commit: list[Callable[[], None]], tour: int = 0, joints: dict[str, int] | None = None) -> Document:
     """Attach one judged file to one required document, within the limits of F-10 (inside the transaction: only
     the count is checked and the row inserted; the file joins the store once the transaction has committed).
 
-    `tour` 0 is the draft; n is the answer to the n-th « Demande de complément » (3 new files at most).
+    `tour` 0 is the draft; n is the answer to the n-th « Demande de complément » (3 new files at most). `joints`:
+    the counts of `compter_joints`, kept up to date here, for several files in one request — the rows are then
+    inserted at the caller's flush, together.
     """
-    deja = session.scalar(
-        select(func.count()).select_from(Document).where(Document.demande_id == demande_id,
-                                                          Document.piece == piece["code"], Document.tour == tour)
-    )
-    if deja >= FICHIERS_MAX:
+    if joints is not None:
+        return _joindre(session, demande_id, compte_id, piece, recu, apres_commit, tour, joints)
+    joints = compter_joints(session, demande_id, tour, [piece["code"]])
+    document = _joindre(session, demande_id, compte_id, piece, recu, apres_commit, tour, joints)
+    session.flush()
+    return document
+
+
+def _joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], recu: FichierRecu,
+             apres_commit: list[Callable[[], None]], tour: int, joints: dict[str, int]) -> Document:
+    if joints.get(piece["code"], 0) >= FICHIERS_MAX:
         raise DocumentRefuse(lazy_gettext(
             "Vous avez déjà joint %(maximum)s fichiers pour « %(titre)s » : c'est le maximum. "
             "Supprimez un fichier pour en joindre un autre.", maximum=FICHIERS_MAX, titre=du_diagramme(piece["titre"])
@@ -225,7 +241,7 @@ def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, 
     document = Document(demande_id=demande_id, compte_id=compte_id, piece=piece["code"], nom_original=recu.nom,
                         type_mime=recu.type_mime, taille=recu.taille, sha256=recu.sha256, tour=tour)
     session.add(document)
-    session.flush()
+    joints[piece["code"]] = joints.get(piece["code"], 0) + 1
     apres_commit.append(lambda: placer(recu))
     return document
 

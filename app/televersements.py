@@ -23,19 +23,24 @@ def recevoir(session: Session, demande_id: int, compte_id: int, pieces: dict[str
              tour: int = 0) -> list[tuple[str, str]]:
     """Attach every file chosen on the page (fields `fichier_<code>`) to its document; `tour` is the complement
     round (0: the draft). Returns the refusals (code, French message), to show next to their block."""
-    refus = []
+    refus, joints_ici = [], []
     codes: Iterable[str] = [code for code, piece in pieces.items() if piece.get("nature") != "ephoto"]
-    for televersement in reception.pour(codes):
+    televersements = reception.pour(codes)
+    if not televersements:
+        return refus
+    joints = documents.compter_joints(session, demande_id, tour, {t.code for t in televersements})
+    for televersement in televersements:
         if televersement.recu is None:
             refus.append((televersement.code, televersement.refus or ""))
             continue
         try:
-            document = documents.joindre(session, demande_id, compte_id, pieces[televersement.code],
-                                         televersement.recu, apres_commit, tour)
+            joints_ici.append(documents.joindre(session, demande_id, compte_id, pieces[televersement.code],
+                                                televersement.recu, apres_commit, tour, joints))
         except documents.DocumentRefuse as err:
             refus.append((televersement.code, str(err)))
-        else:
-            journaliser(session, demande_id, f"usager:{compte_id}", "document_televerse", fiche(document))
+    session.flush()  # the rows together; their ids for the audit log
+    for document in joints_ici:
+        journaliser(session, demande_id, f"usager:{compte_id}", "document_televerse", fiche(document))
     return refus
 
 

@@ -191,6 +191,19 @@ def test_la_reponse_a_un_complement_juge_ses_fichiers_sans_bloquer_les_autres(ap
     assert list((Path(app.config["DOCUMENTS_DIR"]) / "reception").iterdir()) == []
 
 
+@pytest.mark.feature("F-10")
+def test_quatre_fichiers_d_un_coup_le_quatrieme_est_refuse(app, client, etape3):
+    """The limit counts the files of the same request too (they are inserted together, at the end)."""
+    page = client.get(etape3).get_data(as_text=True)
+    fichiers = [(io.BytesIO(png_uni((10 + i, 10))), f"page-{i}.png") for i in range(4)]
+    reponse = client.post(etape3, data={"csrf_token": csrf_token(page), "task_id": task_id(page), "action": "joindre",
+                                        "fichier_identite": fichiers},
+                          content_type="multipart/form-data", follow_redirects=True)
+    assert "Vous avez déjà joint 3 fichiers pour « Justificatif d'identité » : c'est le maximum." in text(reponse)
+    assert sorted(d.nom_original for d in documents_en_base(app) if d.piece == "identite") == [
+        "page-0.png", "page-1.png", "page-2.png"]
+
+
 def test_un_fichier_juge_puis_refuse_par_la_limite_n_est_garde_nulle_part(app, client, etape3):
     for i in range(3):
         joindre(client, etape3, {"fichier_identite": (png_uni((10 + i, 10)), f"page-{i}.png")})
