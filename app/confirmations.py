@@ -15,6 +15,7 @@ drawing that lost the race deletes its file, so every reader of one application 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -25,10 +26,13 @@ from sqlalchemy.orm import Session
 from . import clock, documents
 from .models import ConfirmationADessiner, Demande
 from .pdf import PdfError, html_en_pdf
+from .priorite import priorite_basse
 from .workflow.store import journaliser
 
 CANDIDATS = 5  # rows looked at per claim, as for the mails
 log = logging.getLogger(__name__)
+# The worker's drawings: one thread, low priority (a download that needs the PDF at once draws it in its request).
+_DESSIN = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dessin-pdf", initializer=priorite_basse)
 
 
 def mettre_en_file(session: Session, demande_id: int, html: str) -> None:
@@ -127,8 +131,8 @@ def dessiner_les_confirmations_dues(session: Session, limite: int = 50) -> dict[
         if reserve is None:
             break
         demande_id, html = reserve
-        try:
-            contenu = html_en_pdf(html)  # outside any transaction: nobody waits for the drawing
+        try:  # outside any transaction, at low priority: nobody waits for the drawing, the requests go first
+            contenu = _DESSIN.submit(html_en_pdf, html).result()
         except PdfError as err:
             _echec(session, demande_id, err)
             bilan["en_erreur"] += 1

@@ -12,11 +12,9 @@ and 12): does it open as the format its first bytes announce?
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import struct
-import threading
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,6 +24,8 @@ from flask_babel import lazy_gettext
 from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from .priorite import priorite_basse
 
 # Sized for phone photos: the largest a current phone takes by default is 24 Mpx (iPhone 15 and later,
 # 5712×4284 = 24.5 Mpx; most Android phones bin their 50 Mpx sensors to 12.5 Mpx), and an A4 page scanned at
@@ -211,16 +211,10 @@ def _trop_grande(nom: str) -> DocumentRefuse:
     ))
 
 
-def _priorite_basse() -> None:
-    """A judging thread yields the processor to the other requests (Linux: the nice value is per thread)."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
 # Judgements run here, one per core at most and at low priority: uploads cannot take every core from the other
 # users' requests, and the memory of judgements in flight is bounded too (at most this many at once).
 _JUGES = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="jugement",
-                            initializer=_priorite_basse)
+                            initializer=priorite_basse)
 
 
 def juger(path: Path, mime: str, nom: str) -> bytes | None:

@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,10 +22,12 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
+import app.confirmations as confirmations
 from app import clock
 from app.confirmations import dessiner_les_confirmations_dues, disponibles, reserver, sha256_de
 from app.extensions import db
 from app.models import ConfirmationADessiner, Courriel, Demande, Evenement
+from app.priorite import NICE_BASSE
 from tests.web.helpers import deposit
 
 pytestmark = pytest.mark.feature("F-47")
@@ -191,3 +194,22 @@ def test_le_lien_reste_quand_le_worker_dessine_entre_deux_lectures(app, client, 
         assert lue.confirmation_sha256 is None  # the page's object still says « not drawn »
         assert disponibles(db.session, [lue]) == {lue.id}
         assert sha256_de(db.session, lue.id) == "a" * 64
+
+
+def test_le_worker_dessine_a_basse_priorite_les_requetes_passent_avant(app, client, demo, monkeypatch):
+    """The worker draws on the web's cores: its drawing thread runs at a low CPU priority (nice 10), while the
+    download that needs the PDF at once draws it at the request's own priority."""
+    vues: list[int] = []
+    dessiner = confirmations.html_en_pdf
+
+    def html_en_pdf(html: str, *args, **kwargs) -> bytes:
+        vues.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return dessiner(html, *args, **kwargs)
+
+    monkeypatch.setattr(confirmations, "html_en_pdf", html_en_pdf)
+    _, confirmation = deposit(client, demo["CAS_3"], "CAS_3")
+    assert client.get(lien_pdf(confirmation)).data.startswith(b"%PDF-")  # drawn by the download, in its request
+    deposit(client, demo["CAS_2"], "CAS_2")
+    with app.app_context():
+        assert dessiner_les_confirmations_dues(db.session) == {"dessinees": 1, "en_erreur": 0}
+    assert vues == [os.getpriority(os.PRIO_PROCESS, 0), NICE_BASSE]
