@@ -8,6 +8,7 @@ reads and writes).
 
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any
 
@@ -53,6 +54,14 @@ proc_name = "titre-sejour-ase"
 # the tests) would take it from each other. Off, unless a path is given.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET") or None
 control_socket_disable = control_socket is None
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    """What the master built (the app, its parsed processes, its templates: ~200 000 objects) is moved out of the
+    garbage collector's sight before each fork: a full collection in a web process no longer walks it all (a pause
+    of ~100 ms on one request, measured), and its memory pages stay shared with the master instead of being copied
+    when the collector writes to them."""
+    gc.freeze()
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import signal
 import time
 from pathlib import Path
@@ -63,6 +64,7 @@ def register(app: Flask) -> None:
     def delais_declencher(lot: int) -> None:
         """Déclenche tous les délais échus des demandes (pour cron), par lots, dans ce seul processus : complément
         sans réponse → clôture."""
+        gc.freeze()  # the app built: see gunicorn.conf.py's pre_fork
         click.echo(_bilan_delais(declencher_les_delais(db.session, app.extensions["demandes"], lot=lot)))
 
     @app.cli.command("courriels-envoyer")
@@ -103,6 +105,7 @@ def register(app: Flask) -> None:
         """Tâches de fond : dessine les confirmations de dépôt (PDF) en attente, déclenche les délais échus, puis
         envoie les courriels dus, lot après lot tant qu'il y a du travail, puis à intervalle régulier
         (WORKER_INTERVALLE). Plusieurs workers se partagent le travail."""
+        gc.freeze()  # the app built: no full collection walks it again (see gunicorn.conf.py's pre_fork)
         arret = {"demande": False}
 
         def stop(*_: object) -> None:
