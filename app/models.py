@@ -266,7 +266,7 @@ class SessionOuverte(db.Model):
     empreinte: Mapped[str] = mapped_column(String(64), unique=True)
     acteur: Mapped[str] = mapped_column(String(40), index=True)
     creee_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    vue_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    vue_le: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)  # each login purges
 
 
 class Limite(db.Model):
