@@ -211,7 +211,7 @@ def compter_joints(session: Session, demande_id: int, tour: int, codes: Iterable
     return dict(session.execute(
         select(Document.piece, func.count()).where(Document.demande_id == demande_id, Document.tour == tour,
                                                    Document.piece.in_(list(codes))).group_by(Document.piece)
-    ).tuples().all())
+    ).all())
 
 
 def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], recu: FichierRecu,
