@@ -1,6 +1,6 @@
 """Benchmark 2 of issue 13 (F-47): full applicant journeys against gunicorn, with Locust headless.
 
-Run with `make bench` or `.venv/bin/python bench/parcours.py [--workers 4] [--duree-a 60] [--duree-palier 20]
+Run with `make bench` or `.venv/bin/python bench/parcours.py [--workers N] [--duree-a 60] [--duree-palier 20]
 [--paliers 2,4,6,8,12,16] [--seulement a|b]`. On SQLite (a fresh file) by default; with DATABASE_URL
 (`postgresql+psycopg://user@host:port/db`), on PostgreSQL: a fresh database `bench_parcours_<pid>` is created on
 that server for the run and dropped after. Loopback only; a few minutes in all.
@@ -254,7 +254,7 @@ def scenario_b(port: int, dossier: Path, paliers: list[int], duree: int, placeme
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)  # gunicorn.conf.py's default
     parser.add_argument("--duree-a", type=int, default=60)
     parser.add_argument("--duree-palier", type=int, default=20)
     parser.add_argument("--paliers", default="2,4,6,8,12,16")
