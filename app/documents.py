@@ -215,24 +215,14 @@ def compter_joints(session: Session, demande_id: int, tour: int, codes: Iterable
 
 
 def joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], recu: FichierRecu,
-            apres_commit: list[Callable[[], None]], tour: int = 0, joints: dict[str, int] | None = None) -> Document:
+            apres_commit: list[Callable[[], None]], tour: int, joints: dict[str, int]) -> Document:
     """Attach one judged file to one required document, within the limits of F-10 (inside the transaction: only
-    the count is checked and the row inserted; the file joins the store once the transaction has committed).
+    the count is checked and the row added; the file joins the store once the transaction has committed).
 
     `tour` 0 is the draft; n is the answer to the n-th « Demande de complément » (3 new files at most). `joints`:
-    the counts of `compter_joints`, kept up to date here, for several files in one request — the rows are then
+    the counts of `compter_joints`, kept up to date here, so that the files of one request count too; the rows are
     inserted at the caller's flush, together.
     """
-    if joints is not None:
-        return _joindre(session, demande_id, compte_id, piece, recu, apres_commit, tour, joints)
-    joints = compter_joints(session, demande_id, tour, [piece["code"]])
-    document = _joindre(session, demande_id, compte_id, piece, recu, apres_commit, tour, joints)
-    session.flush()
-    return document
-
-
-def _joindre(session: Session, demande_id: int, compte_id: int, piece: dict[str, Any], recu: FichierRecu,
-             apres_commit: list[Callable[[], None]], tour: int, joints: dict[str, int]) -> Document:
     if joints.get(piece["code"], 0) >= FICHIERS_MAX:
         raise DocumentRefuse(lazy_gettext(
             "Vous avez déjà joint %(maximum)s fichiers pour « %(titre)s » : c'est le maximum. "
