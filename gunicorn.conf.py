@@ -19,12 +19,12 @@ def _entier(nom: str, defaut: int) -> int:
 
 
 def _processus_par_defaut() -> int:
-    """One per core plus one, not gunicorn's two per core plus one: a request here is CPU work (Argon2, the workflow,
-    the page) and waits little for the database. Measured on 2 cores with bench/parcours.py, 3 processes instead of 4
-    served more (SQLite 140 requests/s instead of about 125 at p95 ≤ 150 ms; PostgreSQL 116 instead of 104) with
-    shorter tails (the worst page's p95 under 50 applicants: 170 ms instead of 210; PostgreSQL 200 instead of 320):
-    more processes than cores only take turns on them, each request's time stretched."""
-    return (os.cpu_count() or 1) + 1
+    """One per core (two at least), not gunicorn's two per core plus one: a request here is CPU work (Argon2, the
+    workflow, the page) and waits little for the database, and the background worker and the proxy need CPU too.
+    Measured on 2 cores with bench/parcours.py (b): 2 processes served 141–154 requests/s on SQLite at p95 ≤ 150 ms
+    against about 140 with 3, and 125 on PostgreSQL against 116 with 3 (4 did worse still): more processes than
+    cores only take turns on them, each request's time stretched, and on SQLite more writers wait for its lock."""
+    return max(2, os.cpu_count() or 1)
 
 
 wsgi_app = "app.wsgi:application"

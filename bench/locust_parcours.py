@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import random
 import re
 import time
 
@@ -66,6 +67,13 @@ def champ(page: str, name: str) -> str:
 
 class Usager(FastHttpUser):
     wait_time = constant(0)  # between journeys; the pause between pages is in `page`
+
+    def on_start(self) -> None:
+        # Locust starts `-r` users at the same instant once a second: ten applicants would press « Se connecter »
+        # in the same millisecond, and with equal pauses keep doing so journey after journey. People arrive
+        # spread out: each starts at a random moment of its first pause.
+        if PAUSE:
+            time.sleep(random.uniform(0, PAUSE))
 
     def pause(self) -> None:
         if PAUSE:

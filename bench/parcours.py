@@ -254,7 +254,7 @@ def scenario_b(port: int, dossier: Path, paliers: list[int], duree: int, placeme
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)  # gunicorn.conf.py's default
+    parser.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 1))  # gunicorn.conf.py's default
     parser.add_argument("--duree-a", type=int, default=60)
     parser.add_argument("--duree-palier", type=int, default=20)
     parser.add_argument("--paliers", default="2,4,6,8,12,16")
