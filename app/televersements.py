@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from . import documents
 from .entiers import entier
 from .models import Document
-from .workflow.store import journaliser
+from .workflow.store import journaliser, journaliser_plusieurs
 
 
 def recevoir(session: Session, demande_id: int, compte_id: int, pieces: dict[str, dict[str, Any]],
@@ -39,8 +39,8 @@ def recevoir(session: Session, demande_id: int, compte_id: int, pieces: dict[str
         except documents.DocumentRefuse as err:
             refus.append((televersement.code, str(err)))
     session.flush()  # the rows together; their ids for the audit log
-    for document in joints_ici:
-        journaliser(session, demande_id, f"usager:{compte_id}", "document_televerse", fiche(document))
+    journaliser_plusieurs(session, demande_id, f"usager:{compte_id}", "document_televerse",
+                          [fiche(document) for document in joints_ici])
     return refus
 
 

@@ -43,7 +43,14 @@ def acces_au_moteur(arbre: ast.AST) -> list[int]:
 
 
 def constructions_d_evenement(arbre: ast.AST) -> list[int]:
-    return [n.lineno for n in ast.walk(arbre) if isinstance(n, ast.Call) and _nom(n.func) == "Evenement"]
+    """Lines that make an event row: an `Evenement(...)` object, or an insert into its table (`insert(Evenement…)`)."""
+    lignes = []
+    for n in ast.walk(arbre):
+        if isinstance(n, ast.Call) and _nom(n.func) == "Evenement":
+            lignes.append(n.lineno)
+        elif isinstance(n, ast.Call) and _nom(n.func) == "insert" and n.args and "Evenement" in ast.unparse(n.args[0]):
+            lignes.append(n.lineno)
+    return lignes
 
 
 def test_le_detecteur_voit_ce_qu_il_doit_voir() -> None:
@@ -51,6 +58,7 @@ def test_le_detecteur_voit_ce_qu_il_doit_voir() -> None:
               "catalog.engine(version).bundle\ndb.engine.begin()\n")
     assert sorted(acces_au_moteur(ast.parse(source))) == [1, 1, 2]
     assert constructions_d_evenement(ast.parse("session.add(models.Evenement(a=1))\nEvenement\n")) == [1]
+    assert constructions_d_evenement(ast.parse("x = 1\nsession.execute(insert(Evenement.__table__), [])\n")) == [2]
 
 
 def test_rien_hors_de_app_workflow_ne_touche_un_objet_spiffworkflow() -> None:
