@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask import current_app, g
 from flask import session as cookie
@@ -21,6 +22,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import clock
+from .entiers import entier
 from .extensions import db
 from .models import SessionOuverte
 
@@ -74,6 +76,15 @@ def fermer_toutes(session: Session, acteur: str) -> None:
     session.execute(delete(SessionOuverte).where(SessionOuverte.acteur == acteur))
 
 
+# Kind of actor (« usager ») → its account's model and load options, given by the login views (app/views/auth.py):
+# the session's row and the account come in one query, and the user loader then finds the account loaded.
+_COMPTES: dict[str, tuple[type, tuple[Any, ...]]] = {}
+
+
+def lire_le_compte_avec_la_session(genre: str, modele: type, *options: Any) -> None:
+    _COMPTES[genre] = (modele, options)
+
+
 def etat(acteur: str) -> str:
     """VALIDE, EXPIREE (idle too long) or REFUSEE (no token, ended, or another actor's) for this request."""
     deja = g.get("_session_ouverte")
@@ -82,8 +93,14 @@ def etat(acteur: str) -> str:
     jeton = cookie.get(JETON)
     ligne = None
     if isinstance(jeton, str) and jeton:
-        ligne = db.session.execute(select(SessionOuverte.id, SessionOuverte.acteur, SessionOuverte.vue_le)
-                                   .where(SessionOuverte.empreinte == _empreinte(jeton))).first()
+        requete = (select(SessionOuverte.id, SessionOuverte.acteur, SessionOuverte.vue_le)
+                   .where(SessionOuverte.empreinte == _empreinte(jeton)))
+        genre, _, brut = acteur.partition(":")
+        compte, ident = _COMPTES.get(genre), entier(brut)
+        if compte is not None and ident is not None:  # into the identity map, whatever the session turns out to be
+            modele, options = compte
+            requete = requete.add_columns(modele).outerjoin(modele, modele.id == ident).options(*options)
+        ligne = db.session.execute(requete).first()
     if ligne is None or ligne.acteur != acteur:
         resultat = REFUSEE
     elif clock.now() - _utc(ligne.vue_le) > inactivite_max():

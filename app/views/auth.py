@@ -161,6 +161,10 @@ def trop_de_tentatives(err: limites.TropDeTentatives) -> tuple[str, int, dict[st
 
 
 _COMPTES: dict[str, type] = {"usager": Compte, "agent": Agent, "analyste": Analyste}
+# An applicant's name is in every page's header: their person comes with the account, and both with the session.
+_OPTIONS = {"usager": (joinedload(Compte.personne),)}
+for _genre, _modele in _COMPTES.items():
+    sessions.lire_le_compte_avec_la_session(_genre, _modele, *_OPTIONS.get(_genre, ()))
 _CONNEXIONS = {"agent": "agent.connexion", "analyste": "analyste.connexion"}
 
 
@@ -173,9 +177,8 @@ def load_user(user_id: str) -> Compte | Agent | Analyste | None:
     ident = entier(raw)
     if kind not in _COMPTES or ident is None or sessions.etat(user_id) != sessions.VALIDE:
         return None
-    # An applicant's name is in every page's header: their person comes in the same query.
-    options = [joinedload(Compte.personne)] if kind == "usager" else []
-    user = db.session.get(_COMPTES[kind], ident, options=options)
+    # Usually already loaded with the session's row (sessions.etat): then no query here.
+    user = db.session.get(_COMPTES[kind], ident, options=list(_OPTIONS.get(kind, ())))
     return user if user is not None and user.actif else None
 
 
