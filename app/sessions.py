@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,6 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from . import clock
-from .entiers import entier
 from .extensions import db
 from .models import SessionOuverte
 
@@ -76,17 +76,11 @@ def fermer_toutes(session: Session, acteur: str) -> None:
     session.execute(delete(SessionOuverte).where(SessionOuverte.acteur == acteur))
 
 
-# Kind of actor (« usager ») → its account's model and load options, given by the login views (app/views/auth.py):
-# the session's row and the account come in one query, and the user loader then finds the account loaded.
-_COMPTES: dict[str, tuple[type, tuple[Any, ...]]] = {}
+def etat(acteur: str, compte: tuple[type, int, Sequence[Any]] | None = None) -> str:
+    """VALIDE, EXPIREE (idle too long) or REFUSEE (no token, ended, or another actor's) for this request.
 
-
-def lire_le_compte_avec_la_session(genre: str, modele: type, *options: Any) -> None:
-    _COMPTES[genre] = (modele, options)
-
-
-def etat(acteur: str) -> str:
-    """VALIDE, EXPIREE (idle too long) or REFUSEE (no token, ended, or another actor's) for this request."""
+    `compte` (model, id, load options): the actor's account, read in the same query into the session's identity map,
+    whatever the session turns out to be; the user loader then finds it loaded."""
     deja = g.get("_session_ouverte")
     if deja is not None and deja[0] == acteur:
         return deja[1]
@@ -95,10 +89,8 @@ def etat(acteur: str) -> str:
     if isinstance(jeton, str) and jeton:
         requete = (select(SessionOuverte.id, SessionOuverte.acteur, SessionOuverte.vue_le)
                    .where(SessionOuverte.empreinte == _empreinte(jeton)))
-        genre, _, brut = acteur.partition(":")
-        compte, ident = _COMPTES.get(genre), entier(brut)
-        if compte is not None and ident is not None:  # into the identity map, whatever the session turns out to be
-            modele, options = compte
+        if compte is not None:
+            modele, ident, options = compte
             requete = requete.add_columns(modele).outerjoin(modele, modele.id == ident).options(*options)
         ligne = db.session.execute(requete).first()
     if ligne is None or ligne.acteur != acteur:

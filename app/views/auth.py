@@ -163,8 +163,6 @@ def trop_de_tentatives(err: limites.TropDeTentatives) -> tuple[str, int, dict[st
 _COMPTES: dict[str, type] = {"usager": Compte, "agent": Agent, "analyste": Analyste}
 # An applicant's name is in every page's header: their person comes with the account, and both with the session.
 _OPTIONS = {"usager": (joinedload(Compte.personne),)}
-for _genre, _modele in _COMPTES.items():
-    sessions.lire_le_compte_avec_la_session(_genre, _modele, *_OPTIONS.get(_genre, ()))
 _CONNEXIONS = {"agent": "agent.connexion", "analyste": "analyste.connexion"}
 
 
@@ -175,11 +173,19 @@ def load_user(user_id: str) -> Compte | Agent | Analyste | None:
     and so is a session whose server-side row is gone or idle (app/sessions.py)."""
     kind, _, raw = user_id.partition(":")
     ident = entier(raw)
-    if kind not in _COMPTES or ident is None or sessions.etat(user_id) != sessions.VALIDE:
+    if kind not in _COMPTES or ident is None or _etat_de_la_session(user_id) != sessions.VALIDE:
         return None
-    # Usually already loaded with the session's row (sessions.etat): then no query here.
+    # Usually already loaded with the session's row (_etat_de_la_session): then no query here.
     user = db.session.get(_COMPTES[kind], ident, options=list(_OPTIONS.get(kind, ())))
     return user if user is not None and user.actif else None
+
+
+def _etat_de_la_session(acteur: str) -> str:
+    """sessions.etat, with the actor's account (and its load options) read in the same query."""
+    kind, _, raw = acteur.partition(":")
+    ident = entier(raw)
+    compte = (_COMPTES[kind], ident, _OPTIONS.get(kind, ())) if kind in _COMPTES and ident is not None else None
+    return sessions.etat(acteur, compte)
 
 
 @bp.before_app_request
@@ -189,7 +195,7 @@ def controler_la_session() -> Response | None:
     acteur = session.get("_user_id")
     if request.endpoint == "static" or not isinstance(acteur, str):
         return None
-    etat = sessions.etat(acteur)
+    etat = _etat_de_la_session(acteur)
     if etat == sessions.VALIDE:
         sessions.noter_activite()
         return None

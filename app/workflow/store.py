@@ -333,7 +333,7 @@ def journaliser_plusieurs(session: Session, demande_id: int, acteur: str, nature
                           details: list[dict[str, Any]]) -> None:
     """Events of one nature at once, in the action's transaction. A plain INSERT (one statement for them all), not
     ORM objects: the log is append-only and nothing reads its ids back, so no RETURNING per row (a third of the
-    cost). Written at once: the application row must exist (a new one is flushed before its first event)."""
+    cost). Written at once, after the session flushes what is pending (the application row first)."""
     if details:
         session.execute(insert(Evenement.__table__), [
             {"demande_id": demande_id, "acteur": acteur, "nature": nature, "detail": _jsonable(detail)}
