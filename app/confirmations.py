@@ -24,6 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from . import clock, documents
+from .ecriture_sqlite import commencer_ecriture
 from .models import ConfirmationADessiner, Demande
 from .pdf import PdfError, html_en_pdf
 from .priorite import priorite_basse
@@ -145,9 +146,7 @@ def dessiner_les_confirmations_dues(session: Session, limite: int = 50) -> dict[
 def _verrouiller(session: Session, demande_id: int) -> str | None:
     """The application's lock (as the workflow store takes it: BEGIN IMMEDIATE on SQLite, the row FOR UPDATE on
     PostgreSQL); its confirmation's SHA-256 read under it."""
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    commencer_ecriture(session.connection())
     return session.scalar(select(Demande.confirmation_sha256).where(Demande.id == demande_id).with_for_update())
 
 

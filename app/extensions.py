@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import DeclarativeBase
 
+from .ecriture_sqlite import prendre_le_verrou_au_flush
+
 
 class Base(DeclarativeBase):
     pass
@@ -48,3 +50,4 @@ def regler_sqlite(app: Flask) -> None:
         for engine in db.engines.values():
             if fichier_sqlite(engine.url):
                 event.listen(engine, "connect", _wal)
+                prendre_le_verrou_au_flush()

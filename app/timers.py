@@ -13,10 +13,12 @@ scan of every workflow. Several workers share them (F-47), batch by batch, in on
    so a sweep never takes it twice; `delais-declencher` releases it at the end (the next run retries it), the
    worker lets the lease run out (a failing application is retried every DELAIS_RESERVATION seconds).
 
-A timer never fires twice, even when a lease ends while its worker still works: firing happens under the
-application's row lock (SELECT … FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite) on a state reloaded
-under that lock, and a fired timer is no longer waiting in that state — the second worker finds nothing to
-fire (or is refused by the version check) and records nothing.
+A timer never fires twice, even when a lease ends while its worker still works. On PostgreSQL firing happens
+under the application's row lock (SELECT … FOR UPDATE) on a state reloaded under that lock, and a fired timer
+is no longer waiting in that state: the second worker finds nothing to fire. On SQLite, whose lock is the whole
+database's, the engine fires on the state read before the lock (the store's `optimiste` open), the lock is taken
+at the first write, and the save's versioned UPDATE refuses a state that another worker saved meanwhile: the
+whole transaction, audit lines included, is rolled back and nothing is recorded twice.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from . import clock
+from .ecriture_sqlite import commencer_ecriture
 from .models import Demande
 from .workflow.engine import WorkflowStateError
 from .workflow.store import DemandeStore
@@ -80,15 +83,15 @@ def echues(session: Session, now: datetime, lot: int = LOT) -> list[int]:
 def _verrou_sqlite(session: Session) -> None:
     """SQLite: take the write lock (BEGIN IMMEDIATE) unless already in a transaction; nothing on PostgreSQL.
 
-    Another worker's sweep chains its transactions back to back, and SQLite's busy handler only polls: a waiting
-    worker may see its busy timeout pass while the other works. Writes are serialized anyway, so it waits again
-    (up to ATTENTES_DU_VERROU timeouts) rather than failing."""
+    Another worker's sweep chains its transactions back to back; `commencer_ecriture` retries every millisecond,
+    yet under a long burst a busy timeout may still pass. Writes are serialized anyway, so it waits again (up to
+    ATTENTES_DU_VERROU timeouts) rather than failing."""
     for essai in range(ATTENTES_DU_VERROU):
         connexion = session.connection()
         if connexion.dialect.name != "sqlite" or connexion.connection.dbapi_connection.in_transaction:
             return
         try:
-            connexion.exec_driver_sql("BEGIN IMMEDIATE")
+            commencer_ecriture(connexion)
             return
         except OperationalError as err:
             if "locked" not in str(err) or essai == ATTENTES_DU_VERROU - 1:
@@ -128,7 +131,7 @@ def liberer(session: Session, ids: list[int], bail: datetime) -> None:
 def _declencher(session: Session, store: DemandeStore, demande_id: int, bail: datetime, bilan: Bilan) -> bool:
     """Fire one application's due timers in its own transaction, which clears the lease; True when they fired."""
     try:
-        with store.open(demande_id, clock.today()) as instance:
+        with store.open(demande_id, clock.today(), optimiste=True) as instance:
             demande = instance.demande
             avant = demande.etat  # the state saved last (the store keeps it equal to the workflow's)
             instance.fire_due_timers()

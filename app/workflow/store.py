@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..ecriture_sqlite import commencer_ecriture
 from ..models import Compte, Demande, EtatProcessus, Evenement, VersionProcessus, utcnow
 from . import contrat, migration
 from .engine import SERIALIZER_VERSION, Engine, ReadyTask, Status, WorkflowStateError
@@ -377,11 +378,7 @@ def _begin_write(session: Session) -> None:
     timeout, see config.engine_options) and then reads what the first committed. PostgreSQL locks
     the row instead (SELECT … FOR UPDATE). A caller that has already written keeps its transaction.
     """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    if not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    commencer_ecriture(session.connection())
 
 
 class _MigrationRefusee(Exception):
@@ -431,16 +428,23 @@ class DemandeStore:
         return demande
 
     @contextmanager
-    def open(self, demande_id: int, today: date, write: bool = True) -> Iterator[Instance]:
+    def open(self, demande_id: int, today: date, write: bool = True, optimiste: bool = False) -> Iterator[Instance]:
         """Load under lock, let the caller act, save and commit; roll back on any error.
 
         With write=False nothing is locked or saved (a page being shown). A workflow that cannot be loaded
         raises DemandeEnIncident (recorded on the application); one that loads again clears its incident.
+
+        `optimiste` (SQLite; the timer driver): the action runs on the state read before the lock, which is taken at
+        its first write (see ecriture_sqlite.avant_flush) — the save's version check refuses it, and everything is
+        rolled back, if the application was saved meanwhile. For actions that only write to the database: the
+        whole database's lock is then held for the writes, not for the engine's work.
         """
         session = self.session()
         try:
             prelu = self._prelire(session, demande_id, today) if write and _lecture_avant_verrou(session) else None
-            if write:
+            if write and optimiste and prelu is not None:
+                demande = prelu.context.demande
+            elif write:
                 _begin_write(session)
                 demande = session.scalar(select(Demande).filter_by(id=demande_id).with_for_update()
                                          .execution_options(populate_existing=True))

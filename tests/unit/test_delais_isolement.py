@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import create_engine, select, update
+from sqlalchemy import create_engine, func, select, update
 from sqlalchemy.orm import Session
 
 from app.extensions import db
@@ -96,3 +96,40 @@ def test_sur_sqlite_un_worker_affame_attend_encore_le_verrou_au_lieu_d_echouer(a
     assert sorted(ids) == sorted(echues)
     autre.close()
     impatient.dispose()
+
+
+def test_sur_sqlite_un_delai_declenche_par_un_autre_entre_la_lecture_et_le_verrou_n_est_pas_enregistre_deux_fois(
+        app, echues, monkeypatch):
+    """SQLite fires on the state read before the write lock (optimistic firing). Another worker fires the same
+    application between that read and the lock: the first one's save is refused by the version, and its whole
+    transaction — notification, mail, audit lines — is rolled back: the closure is recorded and mailed once."""
+    with app.app_context():
+        if db.engine.url.get_backend_name() != "sqlite":
+            pytest.skip("PostgreSQL fires under the row lock, on a state read under it: no read before the lock")
+    store = app.extensions["demandes"]
+    cible, lire = echues[4], store._prelire
+    autre_worker: list[threading.Thread] = []
+
+    def lire_puis_laisser_un_autre_declencher(session, demande_id, today):
+        prelu = lire(session, demande_id, today)
+        if demande_id == cible and not autre_worker:
+            def declencher_ailleurs() -> None:
+                with app.app_context(), store.open(cible, today) as instance:
+                    instance.fire_due_timers()
+                    instance.demande.delai_reserve_jusqua = None
+            autre_worker.append(threading.Thread(target=declencher_ailleurs))
+            autre_worker[0].start()
+            autre_worker[0].join()
+        return prelu
+
+    monkeypatch.setattr(store, "_prelire", lire_puis_laisser_un_autre_declencher)
+    with app.app_context():
+        bilan = declencher_les_delais(db.session, store)
+        assert bilan.ignores == [cible]  # refused at the save: the other worker had saved meanwhile
+        assert sorted(bilan.declenches) == sorted(i for i in echues if i != cible)
+        assert db.session.get(Demande, cible).etat != "repondre_complement"  # closed, by the other worker
+        assert db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.demande_id == cible, Notification.nature == "cloture")) == 1
+        assert db.session.scalar(select(func.count(Evenement.id)).where(
+            Evenement.demande_id == cible, Evenement.nature == "courriel_en_file")) == 1
+    assert declenchements(app, echues) == dict.fromkeys(echues, 1)
