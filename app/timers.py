@@ -87,11 +87,8 @@ def _verrou_sqlite(session: Session) -> None:
     yet under a long burst a busy timeout may still pass. Writes are serialized anyway, so it waits again (up to
     ATTENTES_DU_VERROU timeouts) rather than failing."""
     for essai in range(ATTENTES_DU_VERROU):
-        connexion = session.connection()
-        if connexion.dialect.name != "sqlite" or connexion.connection.dbapi_connection.in_transaction:
-            return
         try:
-            commencer_ecriture(connexion)
+            commencer_ecriture(session.connection())  # nothing on PostgreSQL or within a transaction
             return
         except OperationalError as err:
             if "locked" not in str(err) or essai == ATTENTES_DU_VERROU - 1:
