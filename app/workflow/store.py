@@ -24,7 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..ecriture_sqlite import commencer_ecriture
 from ..models import Compte, Demande, EtatProcessus, Evenement, VersionProcessus, utcnow
 from . import contrat, migration
-from .engine import SERIALIZER_VERSION, Engine, ReadyTask, Status, WorkflowStateError
+from .engine import SERIALIZER_VERSION, Engine, ReadyTask, Releve, Status, WorkflowStateError
 from .migration import Verdict
 from .parcours import Parcours
 from .specs import ProcessBundle, read_process_files
@@ -157,21 +157,22 @@ class Instance:
     """One application's workflow, loaded for one action."""
 
     def __init__(self, demande: Demande, engine: Engine, wf: Any, context: TaskContext) -> None:
-        self._statut: Status | None = None
+        self._releve: Releve | None = None
         self.demande, self.engine, self.wf = demande, engine, wf
         self.etat_processus: EtatProcessus | None = None  # its row, once loaded (DemandeStore.open)
         self.session, self.today, self.apres_commit = context.session, context.today, context.apres_commit
 
-    # `status()` walks the whole task tree: it is kept from one change of the workflow to the next (the timers' log,
-    # the save and the caller all ask for it). Every change goes through this class, which forgets it; so does setting
-    # `wf` or `engine`. Code that changes `wf` in place from outside (a migration) calls `oublier_statut`.
+    # `status()` walks the whole task tree: it is kept, with the data and timers the same walk finds (`Releve`), from
+    # one change of the workflow to the next (the timers' log, the save and the caller all ask for it). Every change
+    # goes through this class, which forgets it; so does setting `wf` or `engine`. Code that changes `wf` in place from
+    # outside (a migration) calls `oublier_statut`.
     @property
     def wf(self) -> Any:
         return self._wf
 
     @wf.setter
     def wf(self, wf: Any) -> None:
-        self._wf, self._statut = wf, None
+        self._wf, self._releve = wf, None
 
     @property
     def engine(self) -> Engine:
@@ -179,10 +180,10 @@ class Instance:
 
     @engine.setter
     def engine(self, engine: Engine) -> None:
-        self._engine, self._statut = engine, None
+        self._engine, self._releve = engine, None
 
     def oublier_statut(self) -> None:
-        self._statut = None
+        self._releve = None
 
     @property
     def bundle(self) -> ProcessBundle:
@@ -198,11 +199,11 @@ class Instance:
 
     def update_ready(self, task_id: str, values: dict[str, Any]) -> None:
         """Keep values on a READY user task without completing it (files and numbers given on a page)."""
-        self._statut = None
+        self._releve = None
         self.engine.update_ready(self.wf, task_id, values)
 
     def data(self) -> dict[str, Any]:
-        return self.engine.workflow_data(self.wf)
+        return dict(self.releve().donnees)  # a copy: the caller's changes stay out of the kept one
 
     def complete(self, task_id: str, values: dict[str, Any], acteur: str) -> None:
         # Logged before the engine runs, so that the step precedes what it causes (service tasks, mails) in the
@@ -217,11 +218,11 @@ class Instance:
                 else ("motif_refus",)
             self._log(acteur, "decision", _jsonable({"decision": values["decision"],
                                                      **{k: values.get(k) for k in gardees}}))
-        self._statut = None
+        self._releve = None
         self.engine.complete(self.wf, task_id, values, self.today, delais=False)
 
     def back(self, task_id: str, acteur: str) -> bool:
-        self._statut = None
+        self._releve = None
         moved = self.engine.back(self.wf, task_id)
         if moved:
             self._log(acteur, "etape_precedente", {"depuis": self._ready_by_id_or_none(task_id)})
@@ -266,17 +267,20 @@ class Instance:
         return True
 
     def abandon(self, acteur: str) -> None:
-        self._statut = None
+        self._releve = None
         self.engine.abandon(self.wf, {"par": acteur})
         self._log(acteur, "demande_abandonnee", {})
 
     def status(self) -> Status:
-        if self._statut is None:
-            self._statut = self.engine.status(self.wf)
-        return self._statut
+        return self.releve().statut
+
+    def releve(self) -> Releve:
+        if self._releve is None:
+            self._releve = self.engine.releve(self.wf)
+        return self._releve
 
     def message(self, name: str, payload: dict[str, Any], acteur: str) -> None:
-        self._statut = None
+        self._releve = None
         self.engine.send_message(self.wf, name, payload)
         self._log(acteur, f"message:{name}", _jsonable(payload))
 
@@ -288,7 +292,7 @@ class Instance:
         if not self._un_delai_peut_etre_echu():
             return  # no timer to fire: the engine would walk the whole task tree to find none
         before = self.status().etat
-        self._statut = None
+        self._releve = None
         self.engine.fire_due_timers(self.wf)
         if self.status().etat != before:
             self._log("systeme", "delai_echu", {"avant": before, "apres": self.status().etat})
@@ -578,14 +582,13 @@ class DemandeStore:
         state = instance.etat_processus or instance.session.get(EtatProcessus, instance.demande.id)
         state.etat = instance.engine.dumps(instance.wf)
         state.version_serialiseur = SERIALIZER_VERSION
-        status = instance.status()
+        releve = instance.releve()
+        status, data, timers = releve.statut, releve.donnees, releve.delais
         demande = instance.demande
         demande.etat, demande.etat_libelle = status.etat, status.etat_libelle
         demande.formulaire, demande.etape, demande.element = status.form, status.etape, status.element
-        data = instance.data()
         demande.cas = data.get("cas") or demande.cas
         demande.demande_tardive = bool(data.get("demande_tardive"))
-        timers = instance.engine.timers(instance.wf)
         demande.prochain_timer = min(timers.values(), default=None)
         demande.echeance = timers.get(contrat.DELAI_REPONSE.id)
         demande.modifiee_le = utcnow()

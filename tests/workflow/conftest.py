@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
 from app import tasks
 from app.workflow import specs
-from app.workflow.engine import Engine, ReadyTask, Status
+from app.workflow.engine import Engine, ReadyTask, Status, parcourir_arbre
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The app's own settings: test_resauvegarde.py runs these tests on the files as a modeler re-saves them.
@@ -137,9 +138,17 @@ def ecrire_releve(chemin: Path, flux: set[str], execution: str | None = None) ->
         fichier.write(json.dumps(releve, indent=1) + "\n")
 
 
+def meme_marche(wf: Any) -> None:
+    """The engine's one walk of the tree finds the tasks SpiffWorkflow's iterator finds, in its order."""
+    vivantes, terminees = parcourir_arbre(wf)
+    assert vivantes == wf.get_tasks(state=TaskState.READY | TaskState.STARTED | TaskState.WAITING)
+    assert terminees == wf.get_tasks(state=TaskState.COMPLETED)
+
+
 def roundtrip(engine: Engine, wf: Any, context: Any = None) -> Any:
     """Save and load `wf`; assert the loaded instance is where the saved one was; return it."""
     relever(engine, wf)
+    meme_marche(wf)  # on every state a workflow test reaches
     state = engine.dumps(wf)
     loaded = engine.loads(state, context)
     assert engine.status(loaded) == engine.status(wf)
