@@ -231,8 +231,8 @@ class Engine:
     # --- people's work --------------------------------------------------------------------------
 
     def ready_tasks(self, wf: BpmnWorkflow, lane: str | None = None) -> list[ReadyTask]:
-        tasks = wf.get_tasks(state=TaskState.READY, manual=True, lane=lane)
-        return [self._ready(t) for t in tasks]
+        return [self._ready(t) for t in parcourir_arbre(wf)[0] if t.state == TaskState.READY and t.task_spec.manual
+                and (lane is None or t.task_spec.lane == lane)]  # as get_tasks(state=READY, manual=True, lane=lane)
 
     def complete(self, wf: BpmnWorkflow, task_id: str, values: dict[str, Any], today: date,
                  delais: bool = True) -> None:

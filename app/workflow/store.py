@@ -366,6 +366,18 @@ class _Prelu:
     etat: EtatProcessus
 
 
+def _demande_et_etat(session: Session, demande_id: int) -> tuple[Demande | None, EtatProcessus | None]:
+    """The application as the request read it, if it did (checked under the lock), and its state read afresh; in
+    one statement when the application was not read yet (the timer driver: a statement is a good part of a firing)."""
+    lue = session.identity_map.get(session.identity_key(Demande, demande_id))
+    if lue is not None:
+        return lue, session.get(EtatProcessus, demande_id, populate_existing=True)
+    ligne = session.execute(
+        select(Demande, EtatProcessus).outerjoin(EtatProcessus, EtatProcessus.demande_id == Demande.id)
+        .where(Demande.id == demande_id).execution_options(populate_existing=True)).one_or_none()
+    return (None, None) if ligne is None else (ligne[0], ligne[1])
+
+
 def _lecture_avant_verrou(session: Session) -> bool:
     """SQLite, with nothing begun nor pending in the session: the workflow may be read before the write lock."""
     connection = session.connection()
@@ -486,12 +498,11 @@ class DemandeStore:
         (every save raises it); anything unusual (no row, an incident, a state that does not load) leaves the
         reading to the locked path, which reports it."""
         try:
-            demande = session.get(Demande, demande_id)  # as the request read it, if it did: checked under the lock
+            demande, etat = _demande_et_etat(session, demande_id)
             if demande is None or demande.incident is not None:
                 return None
             context = TaskContext(demande, session, today)
             engine = self.catalog.engine_de(session, demande.version_processus_id)
-            etat = session.get(EtatProcessus, demande_id, populate_existing=True)
             if etat is None or etat.version_serialiseur != SERIALIZER_VERSION:
                 return None
             prelu = _Prelu(demande.version, context, engine, engine.loads(etat.etat, context), etat)

@@ -81,6 +81,8 @@ def test_une_demande_lit_le_compte_une_fois_et_la_version_une_fois_par_balayage(
     ids = [modele, *cloner(app, modele, 4)]
     ordres: list[str] = []
     with app.app_context():
+        sqlite = db.engine.dialect.name == "sqlite"
+
         def noter(_conn, _curseur, sql: str, *_args) -> None:
             ordres.append(" ".join(sql.split()))
 
@@ -94,6 +96,10 @@ def test_une_demande_lit_le_compte_une_fois_et_la_version_une_fois_par_balayage(
     assert len(comptes) == len(ids)
     assert all(o.startswith("SELECT compte.email, compte.langue FROM compte") for o in comptes)
     assert len([o for o in ordres if o.startswith("SELECT") and "FROM version_processus" in o]) <= 1
+    if sqlite:  # read before the lock (PostgreSQL reads the state under its row lock)
+        lectures = [o for o in ordres if o.startswith("SELECT") and "etat_processus" in o]
+        assert len(lectures) == len(ids)  # the application and its state, in one statement
+        assert all("FROM demande LEFT OUTER JOIN etat_processus" in o for o in lectures)
     # The notification and its mail are inserted by one flush, before the audit rows of that flush's caller.
     assert len([o for o in ordres if o.startswith("INSERT INTO notification")]) == len(ids)
     assert len([o for o in ordres if o.startswith("INSERT INTO courriel")]) == len(ids)
