@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from . import boite_locale, clock, documents, i18n
 from .confirmations import sha256_de
 from .models import Compte, Courriel
-from .workflow.store import journaliser
+from .workflow.store import LigneDeJournal, journaliser, journaliser_ensemble, ligne_de_journal
 
 A_ENVOYER, EN_COURS, ENVOYE, ECHEC = "a_envoyer", "en_cours", "envoye", "echec"
 MAX_TENTATIVES = 8
@@ -108,9 +108,14 @@ def courriel_a_envoyer(
 def journaliser_mise_en_file(session: Session, courriel: Courriel) -> None:
     """The « courriel_en_file » audit row of a flushed outbox row (an account's mails are not an application's)."""
     if courriel.demande_id is not None:
-        journaliser(session, courriel.demande_id, "systeme", "courriel_en_file", {
-            "courriel": courriel.id, "modele": courriel.modele, "destinataire": courriel.destinataire,
-            "sujet": courriel.sujet})
+        journaliser_ensemble(session, courriel.demande_id, [ligne_de_mise_en_file(courriel)])
+
+
+def ligne_de_mise_en_file(courriel: Courriel) -> LigneDeJournal:
+    """That row, for a caller that writes it with its own (`journaliser_ensemble`)."""
+    return ligne_de_journal("systeme", "courriel_en_file", {"courriel": courriel.id, "modele": courriel.modele,
+                                                            "destinataire": courriel.destinataire,
+                                                            "sujet": courriel.sujet})
 
 
 _RENDUS_MAX = 256

@@ -13,10 +13,10 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import func, select
 
-from ..courriels import courriel_a_envoyer, journaliser_mise_en_file
+from ..courriels import courriel_a_envoyer, ligne_de_mise_en_file
 from ..models import Compte, Document, Notification
 from ..workflow import contrat
-from ..workflow.store import journaliser
+from ..workflow.store import journaliser_ensemble, ligne_de_journal
 
 
 def _documents_non_valides(ctx: Any) -> list[dict[str, Any]]:
@@ -65,9 +65,10 @@ def handle(ctx: Any, nature: str) -> dict[str, Any]:
     # One flush gives both their ids (the audit rows and the result name them); the audit rows go with the save's.
     session.add_all([notification, courriel])
     session.flush()
-    journaliser(session, demande.id, "systeme", "notification_envoyee",
-                {"notification": notification.id, "nature": nature, "objet": notification.objet})
-    journaliser_mise_en_file(session, courriel)
+    journaliser_ensemble(session, demande.id, [  # one INSERT for both audit rows
+        ligne_de_journal("systeme", "notification_envoyee", {"notification": notification.id, "nature": nature,
+                                                             "objet": notification.objet}),
+        ligne_de_mise_en_file(courriel)])
     return {"notification": notification.id, "tour": contenu.get("tour")}
 
 

@@ -330,19 +330,33 @@ def _commit_sans_relire(session: Session) -> None:
 
 
 def journaliser(session: Session, demande_id: int, acteur: str, nature: str, detail: dict[str, Any]) -> None:
-    """The one audit writer: every row of the application's history (`Evenement`) is written here."""
+    """One event of the application's history (`Evenement`); every row goes through `journaliser_ensemble`."""
     journaliser_plusieurs(session, demande_id, acteur, nature, [detail])
 
 
 def journaliser_plusieurs(session: Session, demande_id: int, acteur: str, nature: str,
                           details: list[dict[str, Any]]) -> None:
-    """Events of one nature at once, in the action's transaction. A plain INSERT (one statement for them all), not
-    ORM objects: the log is append-only and nothing reads its ids back, so no RETURNING per row (a third of the
-    cost). Written at once, after the session flushes what is pending (the application row first)."""
-    if details:
+    """Events of one nature at once, in the action's transaction (see `journaliser_ensemble`)."""
+    journaliser_ensemble(session, demande_id, [ligne_de_journal(acteur, nature, detail) for detail in details])
+
+
+LigneDeJournal = tuple[str, str, dict[str, Any]]
+
+
+def ligne_de_journal(acteur: str, nature: str, detail: dict[str, Any]) -> LigneDeJournal:
+    """One event for `journaliser_ensemble` (named, so that the check of the natures' labels finds its nature)."""
+    return acteur, nature, detail
+
+
+def journaliser_ensemble(session: Session, demande_id: int, lignes: list[LigneDeJournal]) -> None:
+    """Events (`ligne_de_journal`) at once, in this order, in the action's transaction. A plain INSERT (one
+    statement for them all), not ORM objects: the log is append-only and nothing reads its ids back, so no RETURNING
+    per row (a third of the cost). Written at once, after the session flushes what is pending (the application row
+    first)."""
+    if lignes:
         session.execute(insert(Evenement.__table__), [
             {"demande_id": demande_id, "acteur": acteur, "nature": nature, "detail": _jsonable(detail)}
-            for detail in details])
+            for acteur, nature, detail in lignes])
 
 
 def _resume(valeurs: dict[str, Any]) -> dict[str, Any]:

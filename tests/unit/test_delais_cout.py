@@ -103,3 +103,5 @@ def test_une_demande_lit_le_compte_une_fois_et_la_version_une_fois_par_balayage(
     # The notification and its mail are inserted by one flush, before the audit rows of that flush's caller.
     assert len([o for o in ordres if o.startswith("INSERT INTO notification")]) == len(ids)
     assert len([o for o in ordres if o.startswith("INSERT INTO courriel")]) == len(ids)
+    # Audit rows: the notification's and its mail's in one INSERT, then the service task's, then the deadline's.
+    assert len([o for o in ordres if o.startswith("INSERT INTO evenement")]) == 3 * len(ids)
